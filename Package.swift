@@ -1,0 +1,56 @@
+// swift-tools-version: 6.0
+// Berth: a Linux container runtime stack in Swift. See README.md for what each target owns.
+import PackageDescription
+
+/// Binaries that run once per container operation link the Swift runtime statically: start-up
+/// time is part of the product (a dynamic hello world costs ~5 ms here, a static one ~2.3 ms).
+let staticStdlib: [LinkerSetting] = [
+  .unsafeFlags(["-static-stdlib", "-Xlinker", "-l_FoundationCShims", "-Xlinker", "-l_FoundationCollections",
+    "-Xlinker", "-lswiftSynchronization"])
+]
+
+let package = Package(
+  name: "Berth",
+  platforms: [.macOS(.v15)],
+  products: [
+    .executable(name: "berth-runtime", targets: ["berth-runtime"]),
+    .library(name: "BerthOCI", targets: ["BerthOCI"]),
+    .library(name: "BerthRuntime", targets: ["BerthRuntime"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+  ],
+  targets: [
+    // Errors shared by every layer: a code, a message and a cause chain. No dependencies.
+    .target(name: "BerthError"),
+    // Syscalls and constants the libc modulemaps lack (clone, setns, pivot_root, capset, prctl,
+    // ioctl, mount_setattr, ...). Thin wrappers only; each says why it is C.
+    .target(name: "CLinuxSys"),
+    // libseccomp from Debian (libseccomp-dev), found through pkg-config.
+    .systemLibrary(name: "CLibseccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
+    // Linux wrappers in Swift over CLinuxSys and Glibc: files, mounts, namespaces, capabilities,
+    // rlimits, signals, processes, sockets with SCM_RIGHTS, locks.
+    .target(name: "BerthSys", dependencies: ["BerthError", "CLinuxSys"]),
+    // OCI runtime-spec types (config, state, features), validation and the default spec. No I/O.
+    .target(name: "BerthOCI", dependencies: ["BerthError"]),
+    // cgroup v1 and v2 managers behind one protocol, over a filesystem seam tests can fake.
+    .target(name: "BerthCgroups", dependencies: ["BerthError", "BerthOCI", "BerthSys"]),
+    // OCI seccomp profile to a loaded BPF filter through libseccomp.
+    .target(name: "BerthSeccomp", dependencies: ["BerthError", "BerthOCI", "CLibseccomp"]),
+    // The container lifecycle: state directory, create/start/kill/delete/exec, rootfs, hooks.
+    .target(
+      name: "BerthRuntime",
+      dependencies: ["BerthError", "BerthOCI", "BerthSys", "BerthCgroups", "BerthSeccomp", "CLinuxSys"]),
+    // The runc/crun command-line grammar, one verb per file.
+    .target(
+      name: "BerthRuntimeCLI",
+      dependencies: ["BerthRuntime", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+    .executableTarget(name: "berth-runtime", dependencies: ["BerthRuntimeCLI"], linkerSettings: staticStdlib),
+
+    .testTarget(name: "BerthOCITests", dependencies: ["BerthOCI"]),
+    .testTarget(name: "BerthCgroupsTests", dependencies: ["BerthCgroups"]),
+    .testTarget(name: "BerthSeccompTests", dependencies: ["BerthSeccomp"]),
+    .testTarget(name: "BerthRuntimeTests", dependencies: ["BerthRuntime", "BerthSys"]),
+    .testTarget(name: "BerthIntegrationTests", dependencies: ["BerthOCI"]),
+  ]
+)

@@ -1,0 +1,33 @@
+/// Linux capability names and numbers (linux/capability.h), the table `process.capabilities`
+/// names are checked and translated against.
+public enum Capability {
+  /// All capabilities the kernel headers of 6.x define, index = number.
+  public static let names: [String] = [
+    "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
+    "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE",
+    "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK", "CAP_IPC_OWNER",
+    "CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE", "CAP_SYS_PACCT",
+    "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE", "CAP_SYS_RESOURCE", "CAP_SYS_TIME",
+    "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE", "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL",
+    "CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG", "CAP_WAKE_ALARM",
+    "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE",
+  ]
+
+  private static let numbers: [String: Int] = {
+    var table: [String: Int] = [:]
+    for (index, name) in names.enumerated() { table[name] = index }
+    return table
+  }()
+
+  /// The number of a capability name (`CAP_` prefix optional, any case), or nil if unknown.
+  public static func number(of name: String) -> Int? {
+    var upper = name.uppercased()
+    if !upper.hasPrefix("CAP_") { upper = "CAP_" + upper }
+    return numbers[upper]
+  }
+
+  /// The name of a capability number, or nil if unknown.
+  public static func name(of number: Int) -> String? {
+    number >= 0 && number < names.count ? names[number] : nil
+  }
+}

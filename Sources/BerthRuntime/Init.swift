@@ -1,0 +1,179 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import BerthError
+import BerthOCI
+import BerthSeccomp
+import BerthSys
+import CLinuxSys
+import FoundationEssentials
+
+/// What the cloned process needs to become the container's init. Everything is prepared by the
+/// parent before clone, so the child only makes system calls.
+struct InitConfig {
+  var spec: Spec
+  var rootfs: String
+  var bundle: String
+  var plan: NamespacePlan
+  var channel: Channel
+  var fifoFD: Int32
+  var consoleFD: Int32
+  var joinFDs: [(NamespaceKind, Int32)]
+  var noPivot: Bool
+  var noNewKeyring: Bool
+  var preserveFDs: Int
+  var cgroupPaths: [String: String]
+  var containerID: String
+  /// The runtime's lock on this container id: the child closes it at once.
+  var lockFD: Int32
+}
+
+/// The container's init process, from clone to execve. Runs in the child of `create` (one
+/// thread, Swift). Each failure is sent to the parent as `.failure` and the process exits.
+struct InitProcess {
+  let config: InitConfig
+  var spec: Spec { config.spec }
+  var process: Spec.Process { config.spec.process! }
+  var channel: Channel { config.channel }
+
+  init(_ config: InitConfig) { self.config = config }
+
+  func run() -> Never {
+    close(config.lockFD)
+    do {
+      try enterNamespaces()
+      try setUp()
+    } catch {
+      try? channel.send(.failure("\(error)"))
+      _exit(1)
+    }
+    // After `.ready` the parent is gone; only `start` is left to talk to us, through the fifo.
+    do {
+      try waitForStart()
+    } catch {
+      _exit(1)
+    }
+    fatalError("unreachable")
+  }
+
+  /// The single-clone path is already in every namespace; otherwise join, unshare and fork.
+  func enterNamespaces() throws {
+    let plan = config.plan
+    if plan.singleClone {
+      try expectProceed()
+      if plan.creates(.user) { try becomeRoot() }
+      return
+    }
+    // Slow path: this process is an intermediate. Join existing namespaces in order.
+    for (kind, fd) in config.joinFDs {
+      if berth_setns(fd, kind.flag) != 0 { throw Sys.error("setns \(kind.rawValue) namespace") }
+    }
+    if plan.creates(.user) {
+      if berth_unshare(NamespaceKind.user.flag) != 0 { throw Sys.error("unshare user namespace") }
+      try channel.send(.userNamespaceReady)
+      try expectProceed()
+      try becomeRoot()
+    }
+    let flags = plan.create.filter { $0 != .user && $0 != .cgroup }.reduce(Int32(0)) { $0 | $1.flag }
+    if flags != 0, berth_unshare(flags) != 0 { throw Sys.error("unshare namespaces") }
+    if plan.creates(.time), let offsets = spec.linux?.timeOffsets {
+      var text = ""
+      for (clock, offset) in offsets.sorted(by: { $0.key < $1.key }) {
+        text += "\(clock) \(offset.secs ?? 0) \(offset.nanosecs ?? 0)\n"
+      }
+      try Sys.writeFile("/proc/self/timens_offsets", text, create: false)
+    }
+    // unshare(CLONE_NEWPID) and setns into a pid or time namespace only apply to children:
+    // fork the process that becomes init and report its pid (as the parent sees it).
+    let child = fork()
+    if child < 0 { throw Sys.error("fork") }
+    if child > 0 {
+      try channel.send(.pid(child))
+      _exit(0)
+    }
+    try expectProceed()
+  }
+
+  func expectProceed() throws {
+    switch try channel.receive() {
+    case .proceed: return
+    case .failure(let message): throw BerthError(.invalidState, message)
+    default: throw BerthError(.internalError, "unexpected message from the runtime")
+    }
+  }
+
+  /// In a new user namespace, become its root (the ids of the process as the maps show them).
+  func becomeRoot() throws {
+    if berth_setresgid(0, 0, 0) != 0 { throw Sys.error("setresgid 0 in the user namespace") }
+    if berth_setresuid(0, 0, 0) != 0 { throw Sys.error("setresuid 0 in the user namespace") }
+  }
+
+  /// Everything between the namespaces and the wait for `start`.
+  func setUp() throws {
+    umask(0)
+    if config.plan.creates(.cgroup), berth_unshare(NamespaceKind.cgroup.flag) != 0 {
+      throw Sys.error("unshare cgroup namespace")
+    }
+    if !config.noNewKeyring {
+      // A session keyring of its own (runc does the same), so the container does not see ours.
+      _ = berth_keyctl_join_session_keyring(config.containerID)
+    }
+    var rootfs = Rootfs(config: config)
+    try rootfs.prepare()
+    try rootfs.mountAll()
+    // prestart and createRuntime run in the runtime's namespaces, createContainer here, all
+    // before pivot_root.
+    try channel.send(.runtimeHooks)
+    switch try channel.receive() {
+    case .proceed: break
+    case .containerHooks(let json):
+      try Hooks.run(spec.hooks?.createContainer ?? [], name: "createContainer", input: Array(json.utf8))
+    case .failure(let message): throw BerthError(.invalidState, message)
+    default: throw BerthError(.internalError, "unexpected message from the runtime")
+    }
+    try rootfs.pivot()
+    try rootfs.finish()
+    if config.plan.creates(.uts) || config.plan.joins(.uts) {
+      if let hostname = spec.hostname, !hostname.isEmpty {
+        try Sys.check(sethostname(hostname, hostname.utf8.count), "sethostname \(hostname)")
+      }
+      if let domainname = spec.domainname, !domainname.isEmpty {
+        try Sys.check(setdomainname(domainname, domainname.utf8.count), "setdomainname \(domainname)")
+      }
+    } else if spec.hostname.map({ !$0.isEmpty }) ?? false {
+      throw BerthError.invalid("hostname needs a uts namespace")
+    }
+    if process.terminal == true { try Console.setUp(socket: config.consoleFD, size: process.consoleSize) }
+    try ProcessSetup(process: process, linux: spec.linux, preserveFDs: config.preserveFDs).prepare()
+    try channel.send(.ready)
+    channel.close()
+  }
+
+  /// Blocks until `start` opens the exec fifo, runs startContainer hooks and execs.
+  func waitForStart() throws {
+    let fd = open("/proc/self/fd/\(config.fifoFD)", O_WRONLY | O_CLOEXEC)
+    if fd < 0 {
+      Self.fail("open exec fifo: \(Sys.describe(errno))")
+    }
+    var byte: UInt8 = 0x30
+    _ = write(fd, &byte, 1)
+    close(fd)
+    close(config.fifoFD)
+    let setup = ProcessSetup(process: process, linux: spec.linux, preserveFDs: config.preserveFDs)
+    if let hooks = spec.hooks?.startContainer, !hooks.isEmpty {
+      let state = State(id: config.containerID, status: .running, pid: getpid(), bundle: config.bundle, rootfs: config.rootfs, created: "", annotations: spec.annotations)
+      do {
+        try Hooks.run(hooks, name: "startContainer", state: state)
+      } catch {
+        Self.fail("\(error)")
+      }
+    }
+    setup.exec()
+  }
+
+  /// Reports a failure after `start` (the runtime has gone) on stderr and exits.
+  static func fail(_ message: String) -> Never {
+    _ = try? Sys.writeAll(fd: 2, Array("berth-runtime: \(message)\n".utf8), what: "stderr")
+    _exit(127)
+  }
+}

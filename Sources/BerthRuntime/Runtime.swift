@@ -1,0 +1,104 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import BerthCgroups
+import BerthError
+import BerthOCI
+import BerthSys
+import FoundationEssentials
+
+/// The OCI runtime: the operations of the runtime-spec lifecycle on containers kept under `root`.
+/// Synchronous and single-threaded by design: `create` clones the container's init from this
+/// process and goes on running Swift in the child, which is only safe with one thread.
+public struct Runtime {
+  public let root: String
+  public let log: Log
+  let store: StateStore
+
+  /// - Parameters:
+  ///   - root: the state directory (runc's `--root`)
+  ///   - log: where errors and warnings go
+  public init(root: String = "/run/berth-runtime", log: Log = Log()) throws {
+    self.root = root
+    self.log = log
+    self.store = try StateStore(root: root)
+  }
+
+  /// Loads and checks `config.json` of a bundle.
+  public static func loadSpec(bundle: String) throws -> Spec {
+    let path = bundle + "/config.json"
+    let bytes: [UInt8]
+    do { bytes = try Sys.readBytes(path) } catch let error as BerthError {
+      throw BerthError(error.code == .notFound ? .notFound : error.code, "cannot read \(path): \(Sys.describe(error.errno ?? EIO))")
+    }
+    do {
+      return try JSONDecoder().decode(Spec.self, from: Data(bytes))
+    } catch let error as DecodingError {
+      throw BerthError.invalid("\(path): \(describe(error))")
+    } catch {
+      throw BerthError.invalid("\(path): \(error)")
+    }
+  }
+
+  /// A one-line description of a JSON decoding error naming the key path.
+  static func describe(_ error: DecodingError) -> String {
+    func path(_ keys: [any CodingKey]) -> String {
+      keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().drop { $0 == "." }.description
+    }
+    switch error {
+    case .keyNotFound(let key, let context):
+      let at = path(context.codingPath)
+      return "missing required field \(at.isEmpty ? "" : at + ".")\(key.stringValue)"
+    case .typeMismatch(let type, let context):
+      return "\(path(context.codingPath)): expected \(type)"
+    case .valueNotFound(let type, let context):
+      return "\(path(context.codingPath)): expected \(type), found null"
+    case .dataCorrupted(let context):
+      let at = path(context.codingPath)
+      return at.isEmpty ? "malformed JSON" : "\(at): invalid value"
+    @unknown default:
+      return "\(error)"
+    }
+  }
+
+  /// Makes `path` absolute against the current directory.
+  static func absolute(_ path: String) -> String {
+    if path.hasPrefix("/") { return normalize(path) }
+    guard let cwd = getcwd(nil, 0) else { return path }
+    defer { free(cwd) }
+    return normalize(String(cString: cwd) + "/" + path)
+  }
+
+  /// Removes "." and empty components and resolves ".." lexically.
+  static func normalize(_ path: String) -> String {
+    var parts: [Substring] = []
+    for part in path.split(separator: "/") {
+      if part == "." { continue }
+      if part == ".." { _ = parts.popLast() } else { parts.append(part) }
+    }
+    return "/" + parts.joined(separator: "/")
+  }
+
+  /// The cgroup manager of a recorded container.
+  func cgroups(of record: ContainerRecord) throws -> any CgroupManager {
+    Cgroups.manager(mode: record.cgroupMode, paths: record.cgroupPaths)
+  }
+
+  /// The current status of a container.
+  func status(of record: ContainerRecord) -> State.Status {
+    record.status(in: store.directory(record.id)) {
+      (try? cgroups(of: record).isFrozen()) ?? false
+    }
+  }
+
+  /// The state `state` prints.
+  public func state(id: String) throws -> State {
+    let record = try store.load(id)
+    return record.state(status: status(of: record))
+  }
+
+  /// Every container under the root, for `list`.
+  public func list() throws -> [State] {
+    try store.ids().compactMap { id in try? state(id: id) }
+  }
+}

@@ -1,0 +1,203 @@
+#define _GNU_SOURCE
+#include "CLinuxSys.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+pid_t berth_clone(uint64_t flags) {
+  return (pid_t)syscall(SYS_clone, (unsigned long)(flags | SIGCHLD), NULL, NULL, NULL, 0UL);
+}
+
+int berth_unshare(int flags) { return unshare(flags); }
+int berth_setns(int fd, int nstype) { return setns(fd, nstype); }
+
+int berth_pivot_root(const char *new_root, const char *put_old) {
+  return (int)syscall(SYS_pivot_root, new_root, put_old);
+}
+
+int berth_prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5) {
+  return prctl(option, a2, a3, a4, a5);
+}
+
+int berth_ioctl_ptr(int fd, unsigned long request, void *arg) { return ioctl(fd, request, arg); }
+int berth_ioctl_int(int fd, unsigned long request, int arg) { return ioctl(fd, request, arg); }
+
+int berth_capget(pid_t pid, uint64_t *effective, uint64_t *permitted, uint64_t *inheritable) {
+  struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, pid};
+  struct __user_cap_data_struct data[2];
+  memset(data, 0, sizeof(data));
+  if (syscall(SYS_capget, &hdr, data) < 0) return -1;
+  *effective = ((uint64_t)data[1].effective << 32) | data[0].effective;
+  *permitted = ((uint64_t)data[1].permitted << 32) | data[0].permitted;
+  *inheritable = ((uint64_t)data[1].inheritable << 32) | data[0].inheritable;
+  return 0;
+}
+
+int berth_capset(uint64_t effective, uint64_t permitted, uint64_t inheritable) {
+  struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct data[2];
+  data[0].effective = (uint32_t)effective;
+  data[1].effective = (uint32_t)(effective >> 32);
+  data[0].permitted = (uint32_t)permitted;
+  data[1].permitted = (uint32_t)(permitted >> 32);
+  data[0].inheritable = (uint32_t)inheritable;
+  data[1].inheritable = (uint32_t)(inheritable >> 32);
+  return (int)syscall(SYS_capset, &hdr, data);
+}
+
+int berth_setrlimit(int resource, uint64_t soft, uint64_t hard) {
+  struct rlimit64 lim = {soft, hard};
+  return prlimit64(0, resource, &lim, NULL);
+}
+
+int berth_getrlimit(int resource, uint64_t *soft, uint64_t *hard) {
+  struct rlimit64 lim;
+  if (prlimit64(0, resource, NULL, &lim) < 0) return -1;
+  *soft = lim.rlim_cur;
+  *hard = lim.rlim_max;
+  return 0;
+}
+
+int berth_mknod(const char *path, mode_t mode, unsigned int major, unsigned int minor) {
+  return mknod(path, mode, makedev(major, minor));
+}
+unsigned int berth_major(uint64_t dev) { return major(dev); }
+unsigned int berth_minor(uint64_t dev) { return minor(dev); }
+
+int berth_pidfd_open(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
+int berth_pidfd_send_signal(int pidfd, int sig) {
+  return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+}
+
+int berth_close_range(unsigned int first, unsigned int last, unsigned int flags) {
+  return (int)syscall(SYS_close_range, first, last, flags);
+}
+
+int berth_send_fd(int sock, int fd, const void *data, size_t len) {
+  char byte = 0;
+  struct iovec iov = {(void *)(len ? data : &byte), len ? len : 1};
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } u;
+  memset(&u, 0, sizeof(u));
+  struct msghdr msg = {0};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = u.buf;
+  msg.msg_controllen = sizeof(u.buf);
+  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &fd, sizeof(int));
+  ssize_t n;
+  do { n = sendmsg(sock, &msg, MSG_NOSIGNAL); } while (n < 0 && errno == EINTR);
+  return n < 0 ? -1 : 0;
+}
+
+int berth_recv_fd(int sock, void *data, size_t len, size_t *received) {
+  char byte;
+  struct iovec iov = {len ? data : &byte, len ? len : 1};
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } u;
+  struct msghdr msg = {0};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = u.buf;
+  msg.msg_controllen = sizeof(u.buf);
+  ssize_t n;
+  do { n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC); } while (n < 0 && errno == EINTR);
+  if (n < 0) return -1;
+  if (received) *received = (size_t)n;
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+      int fd;
+      memcpy(&fd, CMSG_DATA(c), sizeof(int));
+      return fd;
+    }
+  }
+  errno = ENOMSG;
+  return -1;
+}
+
+int berth_ioprio_set(int which, int who, int ioprio) {
+  return (int)syscall(SYS_ioprio_set, which, who, ioprio);
+}
+
+struct berth_sched_attr {
+  uint32_t size, sched_policy;
+  uint64_t sched_flags;
+  int32_t sched_nice;
+  uint32_t sched_priority;
+  uint64_t sched_runtime, sched_deadline, sched_period;
+};
+
+int berth_sched_setattr(pid_t pid, uint32_t policy, uint64_t flags, int32_t nice, uint32_t priority,
+                        uint64_t runtime, uint64_t deadline, uint64_t period) {
+  struct berth_sched_attr attr = {sizeof(attr), policy, flags, nice, priority, runtime, deadline, period};
+  return (int)syscall(SYS_sched_setattr, pid, &attr, 0);
+}
+
+#ifndef SYS_mount_setattr
+#define SYS_mount_setattr 442
+#endif
+struct berth_mount_attr { uint64_t attr_set, attr_clr, propagation, userns_fd; };
+
+int berth_mount_setattr_rdonly_recursive(int dirfd, const char *path) {
+  struct berth_mount_attr attr = {0x00000001 /* MOUNT_ATTR_RDONLY */, 0, 0, 0};
+  return (int)syscall(SYS_mount_setattr, dirfd, path, 0x8000 /* AT_RECURSIVE */, &attr, sizeof(attr));
+}
+
+int berth_block_all_signals(void *old_set) {
+  sigset_t all;
+  sigfillset(&all);
+  return sigprocmask(SIG_SETMASK, &all, (sigset_t *)old_set);
+}
+int berth_restore_signals(const void *old_set) { return sigprocmask(SIG_SETMASK, (const sigset_t *)old_set, NULL); }
+int berth_unblock_all_signals(void) {
+  sigset_t none;
+  sigemptyset(&none);
+  return sigprocmask(SIG_SETMASK, &none, NULL);
+}
+int berth_reset_signal_handlers(void) {
+  for (int sig = 1; sig < NSIG; sig++) {
+    if (sig == SIGKILL || sig == SIGSTOP) continue;
+    signal(sig, SIG_DFL);
+  }
+  return 0;
+}
+
+const char *berth_strerror(int err) { return strerrordesc_np(err) ? strerrordesc_np(err) : "unknown error"; }
+
+long berth_keyctl_join_session_keyring(const char *name) {
+  return syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, name);
+}
+
+#include <termios.h>
+int berth_set_winsize(int fd, unsigned short rows, unsigned short cols) {
+  struct winsize ws = {rows, cols, 0, 0};
+  return ioctl(fd, TIOCSWINSZ, &ws);
+}
+
+int berth_pipe2(int fds[2], int flags) { return pipe2(fds, flags); }
+
+#include <sys/personality.h>
+int berth_setresuid(uid_t r, uid_t e, uid_t s) { return setresuid(r, e, s); }
+int berth_setresgid(gid_t r, gid_t e, gid_t s) { return setresgid(r, e, s); }
+int berth_personality(unsigned long persona) { return personality(persona); }
+int berth_bpf(int cmd, void *attr, unsigned int size) { return (int)syscall(SYS_bpf, cmd, attr, size); }

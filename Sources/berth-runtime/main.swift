@@ -1,0 +1,3 @@
+import BerthRuntimeCLI
+
+RuntimeCommand.main()
