@@ -16,6 +16,7 @@ struct InitConfig {
   var bundle: String
   var plan: NamespacePlan
   var channel: Channel
+  /// The container's state directory (O_PATH), where the exec fifo is.
   var fifoFD: Int32
   var consoleFD: Int32
   var joinFDs: [(NamespaceKind, Int32)]
@@ -119,8 +120,11 @@ struct InitProcess {
       _ = berth_keyctl_join_session_keyring(config.containerID)
     }
     var rootfs = Rootfs(config: config)
-    try rootfs.prepare()
-    try rootfs.mountAll()
+    let ownMounts = config.plan.creates(.mount) || config.plan.joins(.mount)
+    if ownMounts {
+      try rootfs.prepare()
+      try rootfs.mountAll()
+    }
     // prestart and createRuntime run in the runtime's namespaces, createContainer here, all
     // before pivot_root.
     try channel.send(.runtimeHooks)
@@ -131,8 +135,14 @@ struct InitProcess {
     case .failure(let message): throw BerthError(.invalidState, message)
     default: throw BerthError(.internalError, "unexpected message from the runtime")
     }
-    try rootfs.pivot()
-    try rootfs.finish()
+    if ownMounts {
+      try rootfs.pivot()
+      try rootfs.finish()
+    } else {
+      // In the host's mount namespace nothing may be mounted: only change root.
+      try Sys.check(chroot(config.rootfs), "chroot \(config.rootfs)")
+      try Sys.check(chdir("/"), "chdir /")
+    }
     if config.plan.creates(.uts) || config.plan.joins(.uts) {
       if let hostname = spec.hostname, !hostname.isEmpty {
         try Sys.check(sethostname(hostname, hostname.utf8.count), "sethostname \(hostname)")
@@ -151,13 +161,14 @@ struct InitProcess {
 
   /// Blocks until `start` opens the exec fifo, runs startContainer hooks and execs.
   func waitForStart() throws {
-    let fd = open("/proc/self/fd/\(config.fifoFD)", O_WRONLY | O_CLOEXEC)
+    let fd = openat(config.fifoFD, StateStore.fifoName, O_WRONLY | O_CLOEXEC)
     if fd < 0 {
       Self.fail("open exec fifo: \(Sys.describe(errno))")
     }
     var byte: UInt8 = 0x30
     _ = write(fd, &byte, 1)
-    close(fd)
+    // The write end stays open until execve closes it (O_CLOEXEC): `start` reads end-of-file
+    // exactly when the user's program has replaced us, and only then runs poststart hooks.
     close(config.fifoFD)
     let setup = ProcessSetup(process: process, linux: spec.linux, preserveFDs: config.preserveFDs)
     if let hooks = spec.hooks?.startContainer, !hooks.isEmpty {

@@ -41,9 +41,6 @@ extension Runtime {
     let spec = try Runtime.loadSpec(bundle: bundle)
     try spec.validate(requireProcess: true)
     let plan = NamespacePlan(spec.linux)
-    guard plan.creates(.mount) || plan.joins(.mount) else {
-      throw BerthError.invalid("linux.namespaces: a mount namespace is required")
-    }
     let rootPath = spec.root!.path
     let rootfs = rootPath.hasPrefix("/") ? Runtime.normalize(rootPath) : Runtime.normalize(bundle + "/" + rootPath)
     guard Sys.isDirectory(rootfs) else { throw BerthError(.notFound, "rootfs \(rootfs) does not exist or is not a directory") }
@@ -78,12 +75,12 @@ extension Runtime {
     let cgroup = try Cgroups.manager(cgroupsPath: spec.linux?.cgroupsPath, id: id)
     try cgroup.create()
     undo.add("remove cgroup") { try cgroup.destroy() }
-    if let resources = spec.linux?.resources { try cgroup.apply(resources) }
 
     let fifo = dir + "/" + StateStore.fifoName
     try Sys.check(mkfifo(fifo, 0o622), "mkfifo \(fifo)")
     try Sys.check(chmod(fifo, 0o622), "chmod \(fifo)")
-    let fifoFD = try Sys.check(open(fifo, BERTH_O_PATH | O_CLOEXEC), "open \(fifo)")
+    // init opens the fifo relative to this descriptor (it may have no /proc to go through).
+    let fifoFD = try Sys.check(open(dir, BERTH_O_PATH | O_DIRECTORY | O_CLOEXEC), "open \(dir)")
     defer { close(fifoFD) }
 
     var joinFDs: [(NamespaceKind, Int32)] = []
@@ -161,7 +158,8 @@ extension Runtime {
       }
       switch message {
       case .runtimeHooks:
-        let state = record.state(status: .creating)
+        // The hooks of create see the container as `created` (the runtime-tools suite checks it).
+        let state = record.state(status: .created)
         let hooks = spec.hooks
         try Hooks.run(hooks?.prestart ?? [], name: "prestart", state: state)
         try Hooks.run(hooks?.createRuntime ?? [], name: "createRuntime", state: state)
@@ -172,6 +170,9 @@ extension Runtime {
           try parentChannel.send(.proceed)
         }
       case .ready:
+        // Limits go on once init has set up its rootfs (it creates device nodes the device
+        // cgroup may forbid) and before `start` lets the user's program run.
+        if let resources = Runtime.resourcesWithDevices(spec) { try cgroup.apply(resources) }
         break setup
       case .failure(let message):
         throw BerthError(.invalidState, message)
@@ -183,6 +184,19 @@ extension Runtime {
       try Sys.writeFileAtomically(Runtime.absolute(pidFile), Array(String(initPid).utf8), mode: 0o644)
     }
     return initPid
+  }
+
+  /// linux.resources plus an allow rule for each device in linux.devices, so the devices the
+  /// config puts in the container can be used.
+  static func resourcesWithDevices(_ spec: Spec) -> Resources? {
+    guard var resources = spec.linux?.resources else { return nil }
+    if resources.devices != nil {
+      for device in spec.linux?.devices ?? [] where device.type != "p" {
+        resources.devices!.append(
+          Resources.DeviceRule(allow: true, type: device.type == "u" ? "c" : device.type, major: device.major, minor: device.minor, access: "rwm"))
+      }
+    }
+    return resources
   }
 
   /// Writes the uid and gid maps of a process's new user namespace.

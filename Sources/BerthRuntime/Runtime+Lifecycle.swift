@@ -35,6 +35,9 @@ extension Runtime {
       delay = min(delay * 2, 10_000)
     }
     unlink(fifo)
+    // Wait for end-of-file: init closes its end by execve (or by dying).
+    _ = fcntl(fd, F_SETFL, 0)
+    while Sys.retrying({ read(fd, &byte, 1) }) > 0 {}
     for failure in Hooks.runAll(record.spec.hooks?.poststart ?? [], name: "poststart", state: record.state(status: .running)) {
       log.warning(failure)
     }
@@ -54,9 +57,10 @@ extension Runtime {
     if status == .paused && signal == SIGKILL { try? cgroups(of: record).thaw() }
   }
 
-  /// Deletes a container: a stopped one always; a created one too, killing its waiting init,
-  /// as runc and crun do (containerd and CRI-O rely on it); a running or paused one only with
-  /// `force`. Then the cgroup goes, the poststop hooks run and the state is removed.
+  /// Deletes a container: a stopped one always; a created, running or paused one only with
+  /// `force` (the runtime spec: delete of a container that is not stopped MUST fail; runc and
+  /// crun accept a created one, containerd's shim kills before deleting, Podman and CRI-O pass
+  /// --force). Then the cgroup goes, the poststop hooks run and the state is removed.
   public func delete(id: String, force: Bool = false) throws {
     let lock = try store.lock(id)
     _ = lock
@@ -70,8 +74,7 @@ extension Runtime {
     let cgroup = try? cgroups(of: record)
     switch status {
     case .stopped: break
-    case .created: try killAll(record, cgroup: cgroup)
-    case .running, .paused, .creating:
+    case .created, .running, .paused, .creating:
       guard force else {
         throw BerthError.state("cannot delete container \(id): it is \(status.rawValue) (stop it first or use --force)")
       }

@@ -23,6 +23,11 @@ public struct RuntimeCommand: ParsableCommand {
   static var specVersion: String { "1.2.0" }
 
   public init() {}
+
+  /// Parses runc-style arguments (global options before the verb) and runs the verb.
+  public static func runMain() {
+    main(GlobalArguments.reorder(Array(CommandLine.arguments.dropFirst())))
+  }
 }
 
 /// The options runc takes before the verb; every verb accepts them.

@@ -1,3 +1,3 @@
 import BerthRuntimeCLI
 
-RuntimeCommand.main()
+RuntimeCommand.runMain()
