@@ -8,9 +8,10 @@ import BerthSys
 import FoundationEssentials
 
 /// What the runtime keeps about a container in `<root>/<id>/state.json`. Private to berth-runtime;
-/// other programs read `berth-runtime state`. The config is copied at create time, so editing the
-/// bundle afterwards changes nothing (runtime-spec: "changes to config.json after create MUST NOT
-/// affect the container").
+/// other programs read `berth-runtime state`. It holds only what the hot verbs (state, start,
+/// kill, delete) need; the whole config is copied to `<root>/<id>/config.json` at create time
+/// (editing the bundle afterwards changes nothing, as the runtime spec requires) and read only by
+/// `exec` and `update`.
 struct ContainerRecord: Codable {
   var id: String
   var bundle: String
@@ -21,7 +22,11 @@ struct ContainerRecord: Codable {
   var pid: Int32
   /// /proc/PID/stat start time: a later process reusing the pid is not mistaken for ours.
   var startTime: UInt64
-  var spec: Spec
+  var annotations: [String: String]?
+  var poststart: [Spec.Hook]?
+  var poststop: [Spec.Hook]?
+  /// False when the container shares a pid namespace: its processes outlive init.
+  var ownsPidNamespace: Bool
   /// Controller → cgroup directory, as created.
   var cgroupPaths: [String: String]
   var cgroupMode: CgroupMode
@@ -38,7 +43,7 @@ struct ContainerRecord: Codable {
   func state(status: State.Status) -> State {
     State(
       id: id, status: status, pid: status == .stopped ? 0 : pid, bundle: bundle, rootfs: rootfs, created: created,
-      owner: owner, annotations: spec.annotations)
+      owner: owner, annotations: annotations)
   }
 }
 
@@ -88,6 +93,22 @@ struct StateStore {
   func save(_ record: ContainerRecord) throws {
     let data = try JSONEncoder().encode(record)
     try Sys.writeFileAtomically(directory(record.id) + "/state.json", Array(data))
+  }
+
+  /// The config as copied at create time.
+  func loadSpec(_ id: String) throws -> Spec {
+    let path = directory(id) + "/config.json"
+    do {
+      return try JSONDecoder().decode(Spec.self, from: Data(try Sys.readBytes(path)))
+    } catch let error as BerthError {
+      throw error
+    } catch {
+      throw BerthError(.io, "config of container \(id) is unreadable: \(error)")
+    }
+  }
+
+  func saveSpec(_ spec: Spec, id: String) throws {
+    try Sys.writeFileAtomically(directory(id) + "/config.json", Array(try JSONEncoder().encode(spec)))
   }
 
   func ids() throws -> [String] {

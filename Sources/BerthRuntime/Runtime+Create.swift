@@ -146,8 +146,10 @@ extension Runtime {
     }
     let record = ContainerRecord(
       id: id, bundle: bundle, rootfs: rootfs, created: Clock.rfc3339Now(), owner: "", pid: initPid,
-      startTime: Processes.startTime(initPid) ?? 0, spec: spec, cgroupPaths: cgroup.paths, cgroupMode: cgroup.mode,
+      startTime: Processes.startTime(initPid) ?? 0, annotations: spec.annotations,
+      poststart: spec.hooks?.poststart, poststop: spec.hooks?.poststop, ownsPidNamespace: plan.ownsPidNamespace, cgroupPaths: cgroup.paths, cgroupMode: cgroup.mode,
       cgroupsPath: spec.linux?.cgroupsPath)
+    try store.saveSpec(spec, id: id)
     try store.save(record)
     try parentChannel.send(.proceed)
 

@@ -25,7 +25,7 @@ extension Runtime {
 
   /// The process config of a container, the base `exec` starts from.
   public func processTemplate(id: String) throws -> Spec.Process {
-    guard let process = try store.load(id).spec.process else {
+    guard let process = try store.loadSpec(id).process else {
       throw BerthError.state("container \(id) has no process config")
     }
     return process
@@ -40,6 +40,7 @@ extension Runtime {
     guard status == .running || status == .created else {
       throw BerthError.state("cannot exec in container \(id): it is \(status.rawValue)")
     }
+    let spec = try store.loadSpec(id)
     var process = options.process
     try process.validate()
     if process.terminal == true, options.consoleSocket == nil {
@@ -51,7 +52,7 @@ extension Runtime {
     // Every namespace of the container, through its init (also those it joined by path).
     var fds: [(NamespaceKind, Int32)] = []
     defer { for (_, fd) in fds { close(fd) } }
-    let kinds = Set((record.spec.linux?.namespaces ?? []).compactMap { NamespaceKind(rawValue: $0.type) })
+    let kinds = Set((spec.linux?.namespaces ?? []).compactMap { NamespaceKind(rawValue: $0.type) })
     for kind in NamespaceKind.joinOrder where kinds.contains(kind) {
       let path = "/proc/\(record.pid)/ns/\(kind.procName)"
       if kind == .user, Self.sameNamespace(path, "/proc/self/ns/user") { continue }
@@ -68,7 +69,7 @@ extension Runtime {
     defer { if consoleFD >= 0 { close(consoleFD) } }
     let (parentChannel, childChannel) = try Channel.pair()
     defer { parentChannel.close() }
-    let setup = ProcessSetup(process: process, linux: record.spec.linux, preserveFDs: options.preserveFDs)
+    let setup = ProcessSetup(process: process, linux: spec.linux, preserveFDs: options.preserveFDs)
 
     let child = fork()
     if child < 0 { throw Sys.error("fork") }

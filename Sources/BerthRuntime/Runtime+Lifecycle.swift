@@ -38,7 +38,7 @@ extension Runtime {
     // Wait for end-of-file: init closes its end by execve (or by dying).
     _ = fcntl(fd, F_SETFL, 0)
     while Sys.retrying({ read(fd, &byte, 1) }) > 0 {}
-    for failure in Hooks.runAll(record.spec.hooks?.poststart ?? [], name: "poststart", state: record.state(status: .running)) {
+    for failure in Hooks.runAll(record.poststart ?? [], name: "poststart", state: record.state(status: .running)) {
       log.warning(failure)
     }
   }
@@ -81,11 +81,11 @@ extension Runtime {
       try killAll(record, cgroup: cgroup)
     }
     // Without a pid namespace of its own, the container's other processes outlive init.
-    if !NamespacePlan(record.spec.linux).ownsPidNamespace, let cgroup {
+    if !record.ownsPidNamespace, let cgroup {
       for pid in (try? cgroup.processes()) ?? [] { _ = Glibc.kill(pid, SIGKILL) }
     }
     if let cgroup { try destroyCgroup(cgroup) }
-    for failure in Hooks.runAll(record.spec.hooks?.poststop ?? [], name: "poststop", state: record.state(status: .stopped)) {
+    for failure in Hooks.runAll(record.poststop ?? [], name: "poststop", state: record.state(status: .stopped)) {
       log.warning(failure)
     }
     try store.remove(id)
@@ -140,14 +140,15 @@ extension Runtime {
   public func update(id: String, resources: Resources) throws {
     let lock = try store.lock(id)
     _ = lock
-    var record = try store.load(id)
+    let record = try store.load(id)
     let status = status(of: record)
     guard status != .stopped else { throw BerthError.state("cannot update container \(id): it is stopped") }
     try cgroups(of: record).apply(resources)
-    var linux = record.spec.linux ?? Spec.Linux()
+    var spec = try store.loadSpec(id)
+    var linux = spec.linux ?? Spec.Linux()
     linux.resources = Runtime.merge(linux.resources ?? Resources(), resources)
-    record.spec.linux = linux
-    try store.save(record)
+    spec.linux = linux
+    try store.saveSpec(spec, id: id)
   }
 
   /// `base` with every field `update` sets replaced.

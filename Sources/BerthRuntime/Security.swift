@@ -84,7 +84,11 @@ enum Security {
     let inheritable = mask(caps?.inheritable, last: last)
     if berth_capset(effective, permitted, inheritable) != 0 { throw Sys.error("capset") }
     for name in caps?.ambient ?? [] {
+      // The kernel only lets a capability be ambient when it is permitted and inheritable too;
+      // configs such as `runc spec`'s list ambient ones without inheritable: those are skipped.
       guard let number = Capability.number(of: name), number <= last else { continue }
+      let bit: UInt64 = 1 << UInt64(number)
+      guard permitted & bit != 0, inheritable & bit != 0 else { continue }
       if berth_prctl(BERTH_PR_CAP_AMBIENT, UInt(BERTH_PR_CAP_AMBIENT_RAISE), UInt(number), 0, 0) != 0 {
         throw Sys.error("raise ambient capability \(name)")
       }

@@ -1,40 +1,27 @@
-import ArgumentParser
 import BerthRuntime
 
-/// Options shared by `create` and `run`.
-struct CreateFlags: ParsableArguments {
-  @Option(name: [.short, .long], help: "Path to the bundle (default: current directory).")
-  var bundle: String = "."
+/// `create`: namespaces, cgroup, rootfs and an init that waits for `start`.
+enum Create: Verb {
+  static let name = "create"
+  static let summary = "create a container; its program waits for start"
+  static let options: [OptionSpec] = [
+    .value("bundle", "b", "path to the bundle (default: current directory)"),
+    .value("console-socket", nil, "unix socket to send the pseudo-terminal master to"),
+    .value("pid-file", nil, "file to write the container's init pid to"),
+    .value("preserve-fds", nil, "pass N extra file descriptors (3, 4, ...) to the container"),
+    .flag("no-pivot", nil, "do not use pivot_root (for a rootfs on a ramdisk)"),
+    .flag("no-new-keyring", nil, "do not create a new session keyring"),
+  ]
 
-  @Option(help: "Unix socket to send the pseudo-terminal master to.")
-  var consoleSocket: String?
-
-  @Option(help: "File to write the container's init pid to.")
-  var pidFile: String?
-
-  @Option(help: "Pass N extra file descriptors (3, 4, ...) to the container.")
-  var preserveFds: Int = 0
-
-  @Flag(help: "Do not use pivot_root (for a rootfs on a ramdisk).")
-  var noPivot = false
-
-  @Flag(help: "Do not create a new session keyring.")
-  var noNewKeyring = false
-
-  var options: Runtime.CreateOptions {
+  static func createOptions(_ arguments: Arguments) throws -> Runtime.CreateOptions {
     Runtime.CreateOptions(
-      bundle: bundle, consoleSocket: consoleSocket, pidFile: pidFile, preserveFDs: preserveFds, noPivot: noPivot,
-      noNewKeyring: noNewKeyring)
+      bundle: arguments.value("bundle") ?? ".", consoleSocket: arguments.value("console-socket"),
+      pidFile: arguments.value("pid-file"), preserveFDs: try arguments.int("preserve-fds") ?? 0,
+      noPivot: arguments.flag("no-pivot"), noNewKeyring: arguments.flag("no-new-keyring"))
   }
-}
 
-struct Create: ParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "Create a container; its program waits for start.")
-  @OptionGroup var globals: GlobalOptions
-  @OptionGroup var flags: CreateFlags
-  @Argument(help: "Container id.") var id: String
-
-  func run() throws {
-    try globals.perform { runtime in _ = try runtime.create(id: id, options: flags.options) }
+  static func run(_ arguments: Arguments, _ context: Context) throws -> Int32 {
+    try context.runtime().create(id: try arguments.id(name), options: try createOptions(arguments))
+    return 0
   }
 }

@@ -1,13 +1,11 @@
-import ArgumentParser
-import BerthRuntime
+/// `delete`: removes a stopped container (any container with --force).
+enum Delete: Verb {
+  static let name = "delete"
+  static let summary = "delete a container and what it holds"
+  static let options: [OptionSpec] = [.flag("force", "f", "kill the container first if it is not stopped")]
 
-struct Delete: ParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "Delete a container and what it holds.")
-  @OptionGroup var globals: GlobalOptions
-  @Flag(name: [.short, .long], help: "Kill the container first if it is still running.") var force = false
-  @Argument(help: "Container id.") var id: String
-
-  func run() throws {
-    try globals.perform { try $0.delete(id: id, force: force) }
+  static func run(_ arguments: Arguments, _ context: Context) throws -> Int32 {
+    try context.runtime().delete(id: try arguments.id(name), force: arguments.flag("force"))
+    return 0
   }
 }

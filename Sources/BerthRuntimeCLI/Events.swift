@@ -1,16 +1,17 @@
-import ArgumentParser
-import BerthRuntime
+import BerthError
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-struct Events: ParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "Print container statistics and OOM events as JSON lines.")
-  @OptionGroup var globals: GlobalOptions
-  @Flag(help: "Print statistics once and exit.") var stats = false
-  @Option(help: "Interval between statistics, e.g. 5s or 500ms.") var interval: String = "5s"
-  @Argument(help: "Container id.") var id: String
+/// `events`: statistics and OOM notifications as JSON lines.
+enum Events: Verb {
+  static let name = "events"
+  static let summary = "print container statistics and OOM events as JSON lines"
+  static let options: [OptionSpec] = [
+    .flag("stats", nil, "print statistics once and exit"),
+    .value("interval", nil, "interval between statistics (default 5s; e.g. 500ms, 1m)"),
+  ]
 
   struct Event<T: Encodable>: Encodable {
     var type: String
@@ -18,21 +19,20 @@ struct Events: ParsableCommand {
     var data: T?
   }
 
-  func run() throws {
-    guard let micros = Self.parseDuration(interval), micros > 0 else {
-      throw ValidationError("invalid --interval \(interval)")
-    }
+  static func run(_ arguments: Arguments, _ context: Context) throws -> Int32 {
+    let id = try arguments.id(name)
+    let interval = arguments.value("interval") ?? "5s"
+    guard let micros = parseDuration(interval), micros > 0 else { throw BerthError.invalid("invalid --interval \(interval)") }
+    let runtime = try context.runtime()
+    let once = arguments.flag("stats")
     var lastOOM: UInt64?
     while true {
-      let sample = try globals.perform { try $0.stats(id: id) }
-      if sample.status == .stopped && !stats { return }
-      if let lastOOM, sample.oomKills > lastOOM {
-        print(try JSON.compact(Event<Int>(type: "oom", id: id, data: nil)))
-      }
+      let sample = try runtime.stats(id: id)
+      if sample.status == .stopped && !once { return 0 }
+      if let lastOOM, sample.oomKills > lastOOM { output(try JSON.compact(Event<Int>(type: "oom", id: id, data: nil))) }
       lastOOM = sample.oomKills
-      print(try JSON.compact(Event(type: "stats", id: id, data: sample.stats)))
-      fflush(nil)
-      if stats { return }
+      output(try JSON.compact(Event(type: "stats", id: id, data: sample.stats)))
+      if once { return 0 }
       usleep(UInt32(min(micros, UInt64(UInt32.max))))
     }
   }

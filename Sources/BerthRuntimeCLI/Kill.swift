@@ -1,23 +1,18 @@
-import ArgumentParser
 import BerthError
-import BerthRuntime
 
-#if canImport(Glibc)
-import Glibc
-#endif
+/// `kill`: sends a signal (default SIGTERM) to the container.
+enum Kill: Verb {
+  static let name = "kill"
+  static let summary = "send a signal (default SIGTERM) to a container"
+  static let usage = "<container-id> [signal]"
+  static let options: [OptionSpec] = [.flag("all", "a", "signal every process of the container")]
 
-struct Kill: ParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "Send a signal (default SIGTERM) to a container.")
-  @OptionGroup var globals: GlobalOptions
-  @Flag(name: [.short, .long], help: "Signal every process of the container.") var all = false
-  @Argument(help: "Container id.") var id: String
-  @Argument(help: "Signal name or number.") var signal: String = "SIGTERM"
-
-  func run() throws {
-    try globals.perform { runtime in
-      guard let number = Signals.number(signal) else { throw BerthError.invalid("unknown signal \(signal)") }
-      try runtime.kill(id: id, signal: number, all: all)
-    }
+  static func run(_ arguments: Arguments, _ context: Context) throws -> Int32 {
+    let id = try arguments.id(name)
+    let text = arguments.positional.count > 1 ? arguments.positional[1] : "SIGTERM"
+    guard let signal = Signals.number(text) else { throw BerthError.invalid("unknown signal \"\(text)\"") }
+    try context.runtime().kill(id: id, signal: signal, all: arguments.flag("all"))
+    return 0
   }
 }
 
@@ -30,19 +25,18 @@ enum Signals {
     "IO": 29, "POLL": 29, "PWR": 30, "SYS": 31,
   ]
 
-  /// "KILL", "SIGKILL", "sigkill", "9", "RTMIN+3" → the signal number.
+  /// "KILL", "SIGKILL", "sigkill", "9", "RTMIN+3", "SIGRTMAX-1" → the signal number.
   static func number(_ text: String) -> Int32? {
-    if let value = Int32(text) { return value > 0 && value < 65 ? value : nil }
+    if let value = Int32(text) { return value > 0 && value <= 64 ? value : nil }
     var name = text.uppercased()
     if name.hasPrefix("SIG") { name.removeFirst(3) }
     if let value = names[name] { return value }
-    if name.hasPrefix("RTMIN") {
-      let offset = name == "RTMIN" ? 0 : Int32(name.dropFirst(6)) ?? -1
-      return offset >= 0 && 34 + offset <= 64 && (name == "RTMIN" || name.dropFirst(5).first == "+") ? 34 + offset : nil
-    }
-    if name.hasPrefix("RTMAX") {
-      let offset = name == "RTMAX" ? 0 : Int32(name.dropFirst(6)) ?? -1
-      return offset >= 0 && 64 - offset >= 34 && (name == "RTMAX" || name.dropFirst(5).first == "-") ? 64 - offset : nil
+    for (base, start, sign) in [("RTMIN", Int32(34), Int32(1)), ("RTMAX", Int32(64), Int32(-1))] where name.hasPrefix(base) {
+      let rest = name.dropFirst(base.count)
+      if rest.isEmpty { return start }
+      guard rest.first == (sign > 0 ? "+" : "-"), let offset = Int32(rest.dropFirst()), offset >= 0 else { return nil }
+      let value = start + sign * offset
+      return value >= 34 && value <= 64 ? value : nil
     }
     return nil
   }

@@ -1,24 +1,25 @@
-import ArgumentParser
-import BerthOCI
-import BerthRuntime
+/// `list`: the containers under --root.
+enum List: Verb {
+  static let name = "list"
+  static let summary = "list the containers under --root"
+  static let usage = ""
+  static let options: [OptionSpec] = [
+    .flag("quiet", "q", "print only the ids"),
+    .value("format", "f", "table (default) or json"),
+  ]
 
-struct List: ParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "List the containers under --root.")
-  @OptionGroup var globals: GlobalOptions
-  @Flag(name: [.short, .long], help: "Print only the ids.") var quiet = false
-  @Option(name: [.short, .long], help: "table or json.") var format: String = "table"
-
-  func run() throws {
-    let states = try globals.perform { try $0.list() }
-    if quiet {
-      for state in states { print(state.id) }
-    } else if format == "json" {
-      print(try JSON.compact(states))
+  static func run(_ arguments: Arguments, _ context: Context) throws -> Int32 {
+    let states = try context.runtime().list()
+    if arguments.flag("quiet") {
+      for state in states { output(state.id) }
+    } else if arguments.value("format") == "json" {
+      output(try JSON.compact(states))
     } else {
       let rows = [["ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"]]
         + states.map { [$0.id, String($0.pid), $0.status.rawValue, $0.bundle, $0.created, $0.owner.isEmpty ? "root" : $0.owner] }
       print(Table.render(rows), terminator: "")
     }
+    return 0
   }
 }
 

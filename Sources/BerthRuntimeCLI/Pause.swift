@@ -1,9 +1,11 @@
-import ArgumentParser
-import BerthRuntime
+/// `pause`: freezes the container's processes.
+enum Pause: Verb {
+  static let name = "pause"
+  static let summary = "freeze every process of a container"
+  static let options: [OptionSpec] = []
 
-struct Pause: ParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "Freeze every process of a container.")
-  @OptionGroup var globals: GlobalOptions
-  @Argument(help: "Container id.") var id: String
-  func run() throws { try globals.perform { try $0.pause(id: id) } }
+  static func run(_ arguments: Arguments, _ context: Context) throws -> Int32 {
+    try context.runtime().pause(id: try arguments.id(name))
+    return 0
+  }
 }

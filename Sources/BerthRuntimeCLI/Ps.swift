@@ -1,55 +1,53 @@
-import ArgumentParser
 import BerthError
-import BerthRuntime
 import BerthSys
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-struct Ps: ParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "List the processes of a container (ps output, or pids as JSON).")
-  @OptionGroup var globals: GlobalOptions
-  @Option(name: [.short, .long], help: "table or json.") var format: String = "table"
-  @Argument(help: "Container id.") var id: String
-  @Argument(parsing: .captureForPassthrough, help: "Options for ps (default -ef).") var psArgs: [String] = []
+/// `ps`: the container's processes, as `ps` output or a JSON list of pids.
+enum Ps: Verb {
+  static let name = "ps"
+  static let summary = "list the processes of a container"
+  static let usage = "<container-id> [ps options]"
+  static let options: [OptionSpec] = [.value("format", "f", "table (default) or json")]
 
-  func run() throws {
-    let pids = try globals.perform { try $0.processes(id: id) }
-    if format == "json" {
-      print(try JSON.compact(pids))
-      return
+  static func run(_ arguments: Arguments, _ context: Context) throws -> Int32 {
+    let pids = try context.runtime().processes(id: try arguments.id(name))
+    if arguments.value("format") == "json" {
+      output(try JSON.compact(pids))
+      return 0
     }
-    let args = psArgs.first == "--" ? Array(psArgs.dropFirst()) : psArgs
-    let output = try globals.perform { _ in try Self.capture(["ps"] + (args.isEmpty ? ["-ef"] : args)) }
-    let lines = output.split(separator: "\n", omittingEmptySubsequences: false)
-    guard let header = lines.first else { return }
-    let columns = header.split(separator: " ")
-    guard let pidColumn = columns.firstIndex(of: "PID") else {
-      throw ValidationError("ps output has no PID column")
+    var psArgs = Array(arguments.positional.dropFirst())
+    if psArgs.first == "--" { psArgs.removeFirst() }
+    let text = try capture(["ps"] + (psArgs.isEmpty ? ["-ef"] : psArgs))
+    let lines = text.split(separator: "\n")
+    guard let header = lines.first, let pidColumn = header.split(separator: " ").firstIndex(of: "PID") else {
+      throw BerthError(.io, "ps output has no PID column")
     }
-    print(header)
+    output(String(header))
     let wanted = Set(pids)
-    for line in lines.dropFirst() where !line.isEmpty {
+    for line in lines.dropFirst() {
       let fields = line.split(separator: " ")
-      if fields.count > pidColumn, let pid = Int32(fields[pidColumn]), wanted.contains(pid) { print(line) }
+      if fields.count > pidColumn, let pid = Int32(fields[pidColumn]), wanted.contains(pid) { output(String(line)) }
     }
+    return 0
   }
 
   /// Runs a command and returns its standard output.
   static func capture(_ argv: [String]) throws -> String {
     let pipe = try Sys.pipe()
+    let env = Sys.environment()
     let pid = fork()
     if pid < 0 { throw Sys.error("fork") }
     if pid == 0 {
       dup2(pipe.write, 1)
-      let path = Processes.lookPath(argv[0], env: Sys.environment()) ?? argv[0]
-      _ = Processes.exec(path, args: argv, env: Sys.environment())
+      _ = Processes.exec(Processes.lookPath(argv[0], env: env) ?? argv[0], args: argv, env: env)
       _exit(127)
     }
     close(pipe.write)
+    defer { close(pipe.read) }
     let bytes = try Sys.readAll(fd: pipe.read, what: "ps output")
-    close(pipe.read)
     guard case .exited(0) = try Processes.wait(pid) else { throw BerthError(.io, "\(argv.joined(separator: " ")) failed") }
     return String(decoding: bytes, as: UTF8.self)
   }

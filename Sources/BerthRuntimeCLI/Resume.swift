@@ -1,9 +1,11 @@
-import ArgumentParser
-import BerthRuntime
+/// `resume`: thaws a paused container.
+enum Resume: Verb {
+  static let name = "resume"
+  static let summary = "thaw a paused container"
+  static let options: [OptionSpec] = []
 
-struct Resume: ParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "Thaw a paused container.")
-  @OptionGroup var globals: GlobalOptions
-  @Argument(help: "Container id.") var id: String
-  func run() throws { try globals.perform { try $0.resume(id: id) } }
+  static func run(_ arguments: Arguments, _ context: Context) throws -> Int32 {
+    try context.runtime().resume(id: try arguments.id(name))
+    return 0
+  }
 }

@@ -1,16 +1,16 @@
-import ArgumentParser
 import BerthRuntime
 
-struct Run: ParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "Create and start a container, and wait for it unless detached.")
-  @OptionGroup var globals: GlobalOptions
-  @OptionGroup var flags: CreateFlags
-  @Flag(name: [.short, .long], help: "Start the container and return.") var detach = false
-  @Flag(help: "Keep the container after it exits (accepted for compatibility).") var keep = false
-  @Argument(help: "Container id.") var id: String
+/// `run`: create + start, and unless detached wait, delete and return the exit status.
+enum Run: Verb {
+  static let name = "run"
+  static let summary = "create and start a container, and wait for it unless detached"
+  static let options: [OptionSpec] = Create.options + [
+    .flag("detach", "d", "start the container and return"),
+    .flag("keep", nil, "accepted for compatibility"),
+  ]
 
-  func run() throws {
-    let status = try globals.perform { runtime in try runtime.run(id: id, options: flags.options, detach: detach) }
-    if status != 0 { throw ExitCode(status) }
+  static func run(_ arguments: Arguments, _ context: Context) throws -> Int32 {
+    try context.runtime().run(
+      id: try arguments.id(name), options: try Create.createOptions(arguments), detach: arguments.flag("detach"))
   }
 }

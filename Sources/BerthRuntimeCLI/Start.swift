@@ -1,12 +1,11 @@
-import ArgumentParser
-import BerthRuntime
+/// `start`: releases a created container's program.
+enum Start: Verb {
+  static let name = "start"
+  static let summary = "start a created container"
+  static let options: [OptionSpec] = []
 
-struct Start: ParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "Start a created container.")
-  @OptionGroup var globals: GlobalOptions
-  @Argument(help: "Container id.") var id: String
-
-  func run() throws {
-    try globals.perform { runtime in try runtime.start(id: id) }
+  static func run(_ arguments: Arguments, _ context: Context) throws -> Int32 {
+    try context.runtime().start(id: try arguments.id(name))
+    return 0
   }
 }

@@ -1,3 +1,3 @@
 import BerthRuntimeCLI
 
-RuntimeCommand.runMain()
+RuntimeCommand.main(Array(CommandLine.arguments.dropFirst()))

@@ -1,14 +1,16 @@
-import ArgumentParser
 import BerthOCI
 import BerthRuntime
 import BerthSeccomp
 import BerthSys
 
-struct FeaturesCommand: ParsableCommand {
-  static let configuration = CommandConfiguration(commandName: "features", abstract: "Print what this runtime supports as JSON.")
-  @OptionGroup var globals: GlobalOptions
+/// `features`: what this runtime supports, as the runtime-spec's features.md document.
+enum FeaturesVerb: Verb {
+  static let name = "features"
+  static let summary = "print what this runtime supports as JSON"
+  static let usage = ""
+  static let options: [OptionSpec] = []
 
-  func run() throws {
+  static func run(_ arguments: Arguments, _ context: Context) throws -> Int32 {
     let lsms = (try? Sys.readFile("/sys/kernel/security/lsm")) ?? ""
     let features = Features(
       ociVersionMin: "1.0.0", ociVersionMax: Spec.version, hooks: Known.hookNames, mountOptions: MountOptions.known,
@@ -23,6 +25,7 @@ struct FeaturesCommand: ParsableCommand {
         intelRdt: Features.Enabled(enabled: false),
         mountExtensions: Features.MountExtensions(idmap: Features.Enabled(enabled: false))),
       annotations: ["org.opencontainers.runtime-spec.features": Spec.version, "berth.runtime.version": RuntimeCommand.version])
-    print(try JSON.pretty(features))
+    output(try JSON.pretty(features))
+    return 0
   }
 }
