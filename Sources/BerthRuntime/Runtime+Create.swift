@@ -38,7 +38,7 @@ extension Runtime {
     try StateStore.validate(id: id)
     let bundle = Runtime.absolute(options.bundle)
     guard Sys.isDirectory(bundle) else { throw BerthError(.notFound, "bundle \(bundle) is not a directory") }
-    let spec = try Runtime.loadSpec(bundle: bundle)
+    let (spec, specBytes) = try Runtime.loadSpecAndBytes(bundle: bundle)
     try spec.validate(requireProcess: true)
     let plan = NamespacePlan(spec.linux)
     let rootPath = spec.root!.path
@@ -59,7 +59,7 @@ extension Runtime {
     var undo = Undo()
     undo.add("remove \(dir)") { try store.remove(id) }
     do {
-      let pid = try createInDirectory(id: id, dir: dir, lockFD: lock.fd, bundle: bundle, rootfs: rootfs, spec: spec, plan: plan, options: options, reapDescendants: reapDescendants, undo: &undo)
+      let pid = try createInDirectory(id: id, dir: dir, lockFD: lock.fd, bundle: bundle, rootfs: rootfs, spec: spec, specBytes: specBytes, plan: plan, options: options, reapDescendants: reapDescendants, undo: &undo)
       undo.dismiss()
       return pid
     } catch {
@@ -69,7 +69,7 @@ extension Runtime {
   }
 
   private func createInDirectory(
-    id: String, dir: String, lockFD: Int32, bundle: String, rootfs: String, spec: Spec, plan: NamespacePlan, options: CreateOptions,
+    id: String, dir: String, lockFD: Int32, bundle: String, rootfs: String, spec: Spec, specBytes: [UInt8], plan: NamespacePlan, options: CreateOptions,
     reapDescendants: Bool, undo: inout Undo
   ) throws -> Int32 {
     let cgroup = try Cgroups.manager(cgroupsPath: spec.linux?.cgroupsPath, id: id)
@@ -149,7 +149,7 @@ extension Runtime {
       startTime: Processes.startTime(initPid) ?? 0, annotations: spec.annotations,
       poststart: spec.hooks?.poststart, poststop: spec.hooks?.poststop, ownsPidNamespace: plan.ownsPidNamespace, cgroupPaths: cgroup.paths, cgroupMode: cgroup.mode,
       cgroupsPath: spec.linux?.cgroupsPath)
-    try store.saveSpec(spec, id: id)
+    try Sys.writeFileAtomically(dir + "/config.json", specBytes)
     try store.save(record)
     try parentChannel.send(.proceed)
 

@@ -24,15 +24,20 @@ public struct Runtime {
     self.store = try StateStore(root: root)
   }
 
-  /// Loads and checks `config.json` of a bundle.
+  /// Loads `config.json` of a bundle.
   public static func loadSpec(bundle: String) throws -> Spec {
+    try loadSpecAndBytes(bundle: bundle).spec
+  }
+
+  /// Loads `config.json` of a bundle, with its bytes (kept as the container's copy).
+  static func loadSpecAndBytes(bundle: String) throws -> (spec: Spec, bytes: [UInt8]) {
     let path = bundle + "/config.json"
     let bytes: [UInt8]
     do { bytes = try Sys.readBytes(path) } catch let error as BerthError {
       throw BerthError(error.code == .notFound ? .notFound : error.code, "cannot read \(path): \(Sys.describe(error.errno ?? EIO))")
     }
     do {
-      return try JSONDecoder().decode(Spec.self, from: Data(bytes))
+      return (try JSONDecoder().decode(Spec.self, from: Data(bytes)), bytes)
     } catch let error as DecodingError {
       throw BerthError.invalid("\(path): \(describe(error))")
     } catch {

@@ -119,11 +119,19 @@ public enum Sys {
 
   /// mkdir -p.
   public static func mkdirAll(_ path: String, mode: mode_t = 0o755) throws {
-    if isDirectory(path) { return }
-    var prefix = path.hasPrefix("/") ? "" : "."
-    for part in path.split(separator: "/") {
-      prefix += "/" + part
-      if mkdir(prefix, mode) != 0 && errno != EEXIST { throw error("mkdir \(prefix)") }
+    // The common cases cost one call: the directory exists, or only its last part is missing.
+    if mkdir(path, mode) == 0 { return }
+    switch errno {
+    case EEXIST:
+      if isDirectory(path) { return }
+      throw error("mkdir \(path)", ENOTDIR)
+    case ENOENT:
+      let parent = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
+      guard !parent.isEmpty, parent != path else { throw error("mkdir \(path)") }
+      try mkdirAll(parent, mode: mode)
+      if mkdir(path, mode) != 0 && errno != EEXIST { throw error("mkdir \(path)") }
+    default:
+      throw error("mkdir \(path)")
     }
   }
 
