@@ -5,7 +5,6 @@ import BerthCgroups
 import BerthError
 import BerthOCI
 import BerthSys
-import FoundationEssentials
 
 /// What the runtime keeps about a container in `<root>/<id>/state.json`. Private to berth-runtime;
 /// other programs read `berth-runtime state`. It holds only what the hot verbs (state, start,
@@ -82,7 +81,7 @@ struct StateStore {
       throw BerthError(.notFound, "container \(id) does not exist")
     }
     do {
-      return try JSONDecoder().decode(ContainerRecord.self, from: Data(try Sys.readBytes(path)))
+      return try JSON.decode(ContainerRecord.self, from: try Sys.readBytes(path))
     } catch let error as BerthError {
       throw error
     } catch {
@@ -91,15 +90,14 @@ struct StateStore {
   }
 
   func save(_ record: ContainerRecord) throws {
-    let data = try JSONEncoder().encode(record)
-    try Sys.writeFileAtomically(directory(record.id) + "/state.json", Array(data))
+    try Sys.writeFileAtomically(directory(record.id) + "/state.json", try JSON.encode(record))
   }
 
   /// The config as copied at create time.
   func loadSpec(_ id: String) throws -> Spec {
     let path = directory(id) + "/config.json"
     do {
-      return try JSONDecoder().decode(Spec.self, from: Data(try Sys.readBytes(path)))
+      return try JSON.decode(Spec.self, from: try Sys.readBytes(path))
     } catch let error as BerthError {
       throw error
     } catch {
@@ -108,7 +106,7 @@ struct StateStore {
   }
 
   func saveSpec(_ spec: Spec, id: String) throws {
-    try Sys.writeFileAtomically(directory(id) + "/config.json", Array(try JSONEncoder().encode(spec)))
+    try Sys.writeFileAtomically(directory(id) + "/config.json", try JSON.encode(spec))
   }
 
   func ids() throws -> [String] {

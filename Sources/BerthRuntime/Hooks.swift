@@ -1,7 +1,6 @@
 import BerthError
 import BerthOCI
 import BerthSys
-import FoundationEssentials
 
 /// Runs OCI hooks: each gets the container state as JSON on stdin, runs with its own args and
 /// env, and is killed when its timeout passes.
@@ -10,17 +9,17 @@ enum Hooks {
   /// createContainer, startContainer: a failure fails the operation).
   static func run(_ hooks: [Spec.Hook], name: String, state: State) throws {
     guard !hooks.isEmpty else { return }
-    let input = Array(try JSONEncoder().encode(state))
+    let input = try JSON.encode(state)
     for hook in hooks { try run(hook, name: name, input: input) }
   }
 
   /// Runs every hook even if some fail (poststart, poststop: failures are warnings) and returns
   /// the failures' messages.
   static func runAll(_ hooks: [Spec.Hook], name: String, state: State) -> [String] {
-    guard !hooks.isEmpty, let input = try? JSONEncoder().encode(state) else { return [] }
+    guard !hooks.isEmpty, let input = try? JSON.encode(state) else { return [] }
     var failures: [String] = []
     for hook in hooks {
-      do { try run(hook, name: name, input: Array(input)) } catch { failures.append("\(error)") }
+      do { try run(hook, name: name, input: input) } catch { failures.append("\(error)") }
     }
     return failures
   }

@@ -6,7 +6,6 @@ import BerthOCI
 import BerthSeccomp
 import BerthSys
 import CLinuxSys
-import FoundationEssentials
 
 /// What the cloned process needs to become the container's init. Everything is prepared by the
 /// parent before clone, so the child only makes system calls.

@@ -6,7 +6,6 @@ import BerthError
 import BerthOCI
 import BerthSys
 import CLinuxSys
-import FoundationEssentials
 
 extension Runtime {
   /// Options of `create` (and `run`).
@@ -166,7 +165,7 @@ extension Runtime {
         try Hooks.run(hooks?.prestart ?? [], name: "prestart", state: state)
         try Hooks.run(hooks?.createRuntime ?? [], name: "createRuntime", state: state)
         if let createContainer = hooks?.createContainer, !createContainer.isEmpty {
-          let json = String(decoding: try JSONEncoder().encode(state), as: UTF8.self)
+          let json = try JSON.string(state)
           try parentChannel.send(.containerHooks(json))
         } else {
           try parentChannel.send(.proceed)

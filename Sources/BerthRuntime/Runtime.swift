@@ -5,7 +5,6 @@ import BerthCgroups
 import BerthError
 import BerthOCI
 import BerthSys
-import FoundationEssentials
 
 /// The OCI runtime: the operations of the runtime-spec lifecycle on containers kept under `root`.
 /// Synchronous and single-threaded by design: `create` clones the container's init from this
@@ -37,32 +36,9 @@ public struct Runtime {
       throw BerthError(error.code == .notFound ? .notFound : error.code, "cannot read \(path): \(Sys.describe(error.errno ?? EIO))")
     }
     do {
-      return (try JSONDecoder().decode(Spec.self, from: Data(bytes)), bytes)
-    } catch let error as DecodingError {
-      throw BerthError.invalid("\(path): \(describe(error))")
-    } catch {
-      throw BerthError.invalid("\(path): \(error)")
-    }
-  }
-
-  /// A one-line description of a JSON decoding error naming the key path.
-  static func describe(_ error: DecodingError) -> String {
-    func path(_ keys: [any CodingKey]) -> String {
-      keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().drop { $0 == "." }.description
-    }
-    switch error {
-    case .keyNotFound(let key, let context):
-      let at = path(context.codingPath)
-      return "missing required field \(at.isEmpty ? "" : at + ".")\(key.stringValue)"
-    case .typeMismatch(let type, let context):
-      return "\(path(context.codingPath)): expected \(type)"
-    case .valueNotFound(let type, let context):
-      return "\(path(context.codingPath)): expected \(type), found null"
-    case .dataCorrupted(let context):
-      let at = path(context.codingPath)
-      return at.isEmpty ? "malformed JSON" : "\(at): invalid value"
-    @unknown default:
-      return "\(error)"
+      return (try JSON.decode(Spec.self, from: bytes), bytes)
+    } catch let error as BerthError {
+      throw BerthError.invalid("\(path): \(error.message)")
     }
   }
 

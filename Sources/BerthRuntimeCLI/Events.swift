@@ -1,3 +1,4 @@
+import BerthOCI
 import BerthError
 
 #if canImport(Glibc)

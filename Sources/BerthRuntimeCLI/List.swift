@@ -1,3 +1,4 @@
+import BerthOCI
 /// `list`: the containers under --root.
 enum List: Verb {
   static let name = "list"

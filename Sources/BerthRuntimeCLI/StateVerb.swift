@@ -1,3 +1,4 @@
+import BerthOCI
 /// `state`: the container's state as JSON.
 enum StateVerb: Verb {
   static let name = "state"
