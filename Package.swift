@@ -34,7 +34,7 @@ let package = Package(
     // OCI runtime-spec types (config, state, features), validation and the default spec. No I/O.
     .target(name: "BerthOCI", dependencies: ["BerthError"]),
     // cgroup v1 and v2 managers behind one protocol, over a filesystem seam tests can fake.
-    .target(name: "BerthCgroups", dependencies: ["BerthError", "BerthOCI", "BerthSys"]),
+    .target(name: "BerthCgroups", dependencies: ["BerthError", "BerthOCI", "CLinuxSys"]),
     // OCI seccomp profile to a loaded BPF filter through libseccomp.
     .target(name: "BerthSeccomp", dependencies: ["BerthError", "BerthOCI", "CLibseccomp"]),
     // The container lifecycle: state directory, create/start/kill/delete/exec, rootfs, hooks.

@@ -66,9 +66,13 @@ struct StateStore {
     else { throw BerthError.invalid("invalid container id \"\(id)\"") }
   }
 
-  /// Takes the per-container lock (held until the returned lock is dropped).
-  func lock(_ id: String) throws -> FileLock {
-    try FileLock(path: root + "/." + id + ".lock")
+  /// Takes the per-container lock (held until the returned lock is dropped). For an id that has
+  /// no container, only `create` may make a lock file; other verbs get "does not exist" and
+  /// leave nothing behind.
+  func lock(_ id: String, creating: Bool = false) throws -> FileLock {
+    try StateStore.validate(id: id)
+    if !creating, !Sys.isDirectory(directory(id)) { throw BerthError(.notFound, "container \(id) does not exist") }
+    return try FileLock(path: root + "/." + id + ".lock")
   }
 
   func load(_ id: String) throws -> ContainerRecord {

@@ -49,7 +49,7 @@ extension Runtime {
       throw BerthError.invalid("process.terminal is true but no --console-socket was given")
     }
 
-    let lock = try store.lock(id)
+    let lock = try store.lock(id, creating: true)
     let dir = store.directory(id)
     if mkdir(dir, 0o711) != 0 {
       if errno == EEXIST { throw BerthError(.alreadyExists, "container \(id) already exists") }
@@ -71,7 +71,8 @@ extension Runtime {
     id: String, dir: String, lockFD: Int32, bundle: String, rootfs: String, spec: Spec, specBytes: [UInt8], plan: NamespacePlan, options: CreateOptions,
     reapDescendants: Bool, undo: inout Undo
   ) throws -> Int32 {
-    let cgroup = try Cgroups.manager(cgroupsPath: spec.linux?.cgroupsPath, id: id)
+    let cgroup = try Cgroups.manager(
+      cgroupsPath: spec.linux?.cgroupsPath, id: id, fs: RealCgroupFS(), deviceProgramLoader: DeviceProgram.kernelLoader)
     try cgroup.create()
     undo.add("remove cgroup") { try cgroup.destroy() }
 

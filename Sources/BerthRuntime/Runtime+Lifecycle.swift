@@ -62,6 +62,10 @@ extension Runtime {
   /// crun accept a created one, containerd's shim kills before deleting, Podman and CRI-O pass
   /// --force). Then the cgroup goes, the poststop hooks run and the state is removed.
   public func delete(id: String, force: Bool = false) throws {
+    try StateStore.validate(id: id)
+    // With --force, a container that is already gone is deleted (runc does the same; containerd
+    // deletes once more after its shim did).
+    if force, !Sys.isDirectory(store.directory(id)) { return }
     let lock = try store.lock(id)
     _ = lock
     let record: ContainerRecord

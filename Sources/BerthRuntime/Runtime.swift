@@ -62,7 +62,7 @@ public struct Runtime {
 
   /// The cgroup manager of a recorded container.
   func cgroups(of record: ContainerRecord) throws -> any CgroupManager {
-    Cgroups.manager(mode: record.cgroupMode, paths: record.cgroupPaths)
+    Cgroups.manager(mode: record.cgroupMode, paths: record.cgroupPaths, deviceProgramLoader: DeviceProgram.kernelLoader)
   }
 
   /// The current status of a container.

@@ -201,3 +201,67 @@ int berth_setresuid(uid_t r, uid_t e, uid_t s) { return setresuid(r, e, s); }
 int berth_setresgid(gid_t r, gid_t e, gid_t s) { return setresgid(r, e, s); }
 int berth_personality(unsigned long persona) { return personality(persona); }
 int berth_bpf(int cmd, void *attr, unsigned int size) { return (int)syscall(SYS_bpf, cmd, attr, size); }
+
+#include <linux/bpf.h>
+static int bpf_call(int cmd, union bpf_attr *attr) { return (int)syscall(SYS_bpf, cmd, attr, sizeof(*attr)); }
+
+int berth_cgroup_device_program_replace(int cgroup_fd, const void *insns, unsigned int count, char *log,
+                                        unsigned int log_size) {
+  union bpf_attr attr;
+  memset(&attr, 0, sizeof(attr));
+  attr.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
+  attr.insns = (uint64_t)(uintptr_t)insns;
+  attr.insn_cnt = count;
+  attr.license = (uint64_t)(uintptr_t) "GPL";
+  if (log && log_size) {
+    log[0] = 0;
+    attr.log_buf = (uint64_t)(uintptr_t)log;
+    attr.log_size = log_size;
+    attr.log_level = 1;
+  }
+  int prog = bpf_call(BPF_PROG_LOAD, &attr);
+  if (prog < 0 && log && log_size) {
+    // Retry without a log: a too-small log buffer makes the load fail with ENOSPC.
+    int saved = errno;
+    attr.log_buf = 0;
+    attr.log_size = 0;
+    attr.log_level = 0;
+    prog = bpf_call(BPF_PROG_LOAD, &attr);
+    if (prog < 0) errno = saved;
+  }
+  if (prog < 0) return -1;
+
+  uint32_t old[64];
+  memset(&attr, 0, sizeof(attr));
+  attr.query.target_fd = (uint32_t)cgroup_fd;
+  attr.query.attach_type = BPF_CGROUP_DEVICE;
+  attr.query.prog_ids = (uint64_t)(uintptr_t)old;
+  attr.query.prog_cnt = 64;
+  uint32_t old_count = bpf_call(BPF_PROG_QUERY, &attr) == 0 ? attr.query.prog_cnt : 0;
+
+  memset(&attr, 0, sizeof(attr));
+  attr.target_fd = (uint32_t)cgroup_fd;
+  attr.attach_bpf_fd = (uint32_t)prog;
+  attr.attach_type = BPF_CGROUP_DEVICE;
+  attr.attach_flags = BPF_F_ALLOW_MULTI;
+  if (bpf_call(BPF_PROG_ATTACH, &attr) < 0) {
+    int saved = errno;
+    close(prog);
+    errno = saved;
+    return -1;
+  }
+  for (uint32_t i = 0; i < old_count && i < 64; i++) {
+    memset(&attr, 0, sizeof(attr));
+    attr.prog_id = old[i];
+    int fd = bpf_call(BPF_PROG_GET_FD_BY_ID, &attr);
+    if (fd < 0) continue;
+    memset(&attr, 0, sizeof(attr));
+    attr.target_fd = (uint32_t)cgroup_fd;
+    attr.attach_bpf_fd = (uint32_t)fd;
+    attr.attach_type = BPF_CGROUP_DEVICE;
+    bpf_call(BPF_PROG_DETACH, &attr);
+    close(fd);
+  }
+  close(prog);  // the attachment keeps the program alive
+  return 0;
+}

@@ -74,3 +74,10 @@ int berth_setresgid(gid_t r, gid_t e, gid_t s);
 int berth_personality(unsigned long persona);
 // bpf(2) has no glibc wrapper (cgroup v2 device programs).
 int berth_bpf(int cmd, void *attr, unsigned int size);
+// cgroup v2 device rules: loads `count` eBPF instructions as a BPF_PROG_TYPE_CGROUP_DEVICE
+// program, attaches it to the cgroup directory `cgroup_fd` (BPF_F_ALLOW_MULTI) and then detaches
+// every device program that was attached there before, so an update replaces the rules. The
+// verifier's log goes to `log` (may be NULL). Returns 0, or -1 with errno. C because the bpf(2)
+// attribute union is a kernel ABI struct.
+int berth_cgroup_device_program_replace(int cgroup_fd, const void *insns, unsigned int count, char *log,
+                                        unsigned int log_size);
