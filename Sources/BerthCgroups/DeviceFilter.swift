@@ -66,7 +66,13 @@ public enum DeviceFilter {
       BPFInstruction(code: loadWord, dst: 5, src: 1, offset: 8),
     ]
     let denyByDefault = rules.first.map { !$0.allow && $0.matchesAll } ?? false
-    for rule in rules.reversed() { program += try block(for: rule) }
+    for rule in rules.reversed() {
+      let block = try block(for: rule)
+      program += block
+      // A rule without checks decides every access: the kernel's verifier refuses the
+      // unreachable instructions that would follow it.
+      if !block.contains(where: { $0.code == jneImm || $0.code == jneReg }) { return program }
+    }
     program.append(BPFInstruction(code: mov64Imm, dst: 0, imm: denyByDefault ? 0 : 1))
     program.append(BPFInstruction(code: exit))
     return program

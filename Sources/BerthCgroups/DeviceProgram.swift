@@ -22,7 +22,7 @@ public enum DeviceProgram {
     if rc != 0 {
       let err = errno
       let verifier = String(decoding: log.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-      let detail = verifier.isEmpty ? "" : " (verifier: \(verifier.split(separator: "\n").last ?? ""))"
+      let detail = verifier.isEmpty ? "" : " (verifier: \(verifier.split(separator: "\n").suffix(3).joined(separator: "; ")))"
       throw BerthError(.syscall, "load device program into \(cgroupPath): \(String(cString: berth_strerror(err)))\(detail)", errno: err)
     }
   }
