@@ -40,6 +40,7 @@ struct InitProcess {
 
   func run() -> Never {
     close(config.lockFD)
+    closeInheritedDescriptors()
     do {
       try enterNamespaces()
       try setUp()
@@ -54,6 +55,21 @@ struct InitProcess {
       _exit(1)
     }
     fatalError("unreachable")
+  }
+
+  /// The clone inherited every descriptor of the runtime's caller; init keeps only stdio, the
+  /// preserved ones (3...) and its own, as runc's init does, so that nobody waits on a pipe end
+  /// that a created container holds until start.
+  func closeInheritedDescriptors() {
+    var keep = Set<Int32>([0, 1, 2, config.channel.fd, config.fifoFD, config.consoleFD])
+    for fd in 3..<(3 + Int32(config.preserveFDs)) { keep.insert(fd) }
+    for (_, fd) in config.joinFDs { keep.insert(fd) }
+    var next: UInt32 = 3
+    for fd in keep.filter({ $0 >= 3 }).sorted() {
+      if UInt32(fd) > next { _ = berth_close_range(next, UInt32(fd) - 1, 0) }
+      next = UInt32(fd) + 1
+    }
+    _ = berth_close_range(next, UInt32.max, 0)
   }
 
   /// The single-clone path is already in every namespace; otherwise join, unshare and fork.

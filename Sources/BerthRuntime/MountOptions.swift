@@ -76,7 +76,7 @@ public struct MountOptions: Equatable, Sendable {
   public init(_ options: [String]) throws {
     for option in options {
       if let (flag, clears) = Self.flagTable[option] {
-        if clears { flags &= ~flag; clearedFlags |= flag } else { flags |= flag }
+        if clears { flags &= ~flag; clearedFlags |= flag } else { flags |= flag; clearedFlags &= ~flag }
       } else if let prop = Self.propagationTable[option] {
         propagation.append(prop)
       } else if option == "rro" {

@@ -166,6 +166,9 @@ extension Runtime {
       if let v = memory.kernel { merged.kernel = v }
       if let v = memory.kernelTCP { merged.kernelTCP = v }
       if let v = memory.swappiness { merged.swappiness = v }
+      if let v = memory.disableOOMKiller { merged.disableOOMKiller = v }
+      if let v = memory.useHierarchy { merged.useHierarchy = v }
+      if let v = memory.checkBeforeUpdate { merged.checkBeforeUpdate = v }
       result.memory = merged
     }
     if let cpu = update.cpu {
@@ -177,9 +180,14 @@ extension Runtime {
       if let v = cpu.realtimePeriod { merged.realtimePeriod = v }
       if let v = cpu.cpus { merged.cpus = v }
       if let v = cpu.mems { merged.mems = v }
+      if let v = cpu.burst { merged.burst = v }
+      if let v = cpu.idle { merged.idle = v }
       result.cpu = merged
     }
     if let pids = update.pids { result.pids = pids }
+    if let devices = update.devices { result.devices = devices }
+    if let network = update.network { result.network = network }
+    if let rdma = update.rdma { result.rdma = rdma }
     if let blockIO = update.blockIO { result.blockIO = blockIO }
     if let hugepages = update.hugepageLimits { result.hugepageLimits = hugepages }
     if let unified = update.unified { result.unified = (result.unified ?? [:]).merging(unified) { $1 } }

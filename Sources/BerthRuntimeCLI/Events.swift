@@ -38,12 +38,20 @@ enum Events: Verb {
     }
   }
 
-  /// "5s", "500ms", "1m", "2" (seconds) → microseconds.
+  /// A Go duration ("5s", "500ms", "1.5s", "1m30s"; a bare integer is seconds) → microseconds.
   static func parseDuration(_ text: String) -> UInt64? {
-    let units: [(String, UInt64)] = [("ms", 1000), ("us", 1), ("s", 1_000_000), ("m", 60_000_000), ("h", 3_600_000_000)]
-    for (suffix, scale) in units where text.hasSuffix(suffix) {
-      return UInt64(text.dropLast(suffix.count)).map { $0 * scale }
+    if let seconds = UInt64(text) { return seconds * 1_000_000 }
+    let units: [(String, Double)] = [("ns", 0.001), ("us", 1), ("µs", 1), ("ms", 1000), ("s", 1_000_000), ("m", 60_000_000), ("h", 3_600_000_000)]
+    var rest = Substring(text)
+    var total = 0.0
+    while !rest.isEmpty {
+      let number = rest.prefix { $0.isNumber || $0 == "." }
+      guard !number.isEmpty, let value = Double(number) else { return nil }
+      rest = rest.dropFirst(number.count)
+      guard let (unit, scale) = units.first(where: { rest.hasPrefix($0.0) && !(($0.0 == "m") && rest.hasPrefix("ms")) }) else { return nil }
+      rest = rest.dropFirst(unit.count)
+      total += value * scale
     }
-    return UInt64(text).map { $0 * 1_000_000 }
+    return text.isEmpty ? nil : UInt64(total)
   }
 }

@@ -42,9 +42,8 @@ enum Exec: Verb {
   /// inline command and flags applied (as runc does).
   static func makeProcess(_ arguments: Arguments, runtime: Runtime, id: String) throws -> Spec.Process {
     if let path = arguments.value("process") {
-      do { return try JSON.decode(Spec.Process.self, from: try Sys.readBytes(path)) } catch let error as BerthError {
-        throw error
-      } catch {
+      let bytes = try Sys.readBytes(path)
+      do { return try JSON.decode(Spec.Process.self, from: bytes) } catch {
         throw BerthError.invalid("process file \(path): \(error)")
       }
     }
@@ -58,7 +57,7 @@ enum Exec: Verb {
     spec.env = (spec.env ?? []) + arguments.all("env")
     if let cwd = arguments.value("cwd") { spec.cwd = cwd }
     if let user = arguments.value("user") {
-      let parts = user.split(separator: ":", maxSplits: 1)
+      let parts = user.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
       guard let first = parts.first, let uid = UInt32(first), parts.count == 1 || UInt32(parts[1]) != nil else {
         throw BerthError.invalid("--user \(user): expected uid[:gid]")
       }
