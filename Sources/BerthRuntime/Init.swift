@@ -41,20 +41,16 @@ struct InitProcess {
   func run() -> Never {
     close(config.lockFD)
     closeInheritedDescriptors()
+    let stateJSON: String
     do {
       try enterNamespaces()
-      try setUp()
+      stateJSON = try setUp()
     } catch {
       try? channel.send(.failure("\(error)"))
       _exit(1)
     }
     // After `.ready` the parent is gone; only `start` is left to talk to us, through the fifo.
-    do {
-      try waitForStart()
-    } catch {
-      _exit(1)
-    }
-    fatalError("unreachable")
+    waitForStart(stateJSON: stateJSON)
   }
 
   /// The clone inherited every descriptor of the runtime's caller; init keeps only stdio, the
@@ -124,8 +120,9 @@ struct InitProcess {
     if berth_setresuid(0, 0, 0) != 0 { throw Sys.error("setresuid 0 in the user namespace") }
   }
 
-  /// Everything between the namespaces and the wait for `start`.
-  func setUp() throws {
+  /// Everything between the namespaces and the wait for `start`. Returns the container state
+  /// the runtime sent (for startContainer hooks).
+  func setUp() throws -> String {
     umask(0)
     if config.plan.creates(.cgroup), berth_unshare(NamespaceKind.cgroup.flag) != 0 {
       throw Sys.error("unshare cgroup namespace")
@@ -143,13 +140,13 @@ struct InitProcess {
     // prestart and createRuntime run in the runtime's namespaces, createContainer here, all
     // before pivot_root.
     try channel.send(.runtimeHooks)
+    let stateJSON: String
     switch try channel.receive() {
-    case .proceed: break
-    case .containerHooks(let json):
-      try Hooks.run(spec.hooks?.createContainer ?? [], name: "createContainer", input: Array(json.utf8))
+    case .containerHooks(let json): stateJSON = json
     case .failure(let message): throw BerthError(.invalidState, message)
     default: throw BerthError(.internalError, "unexpected message from the runtime")
     }
+    try Hooks.run(spec.hooks?.createContainer ?? [], name: "createContainer", input: Array(stateJSON.utf8))
     if ownMounts {
       try rootfs.pivot()
       try rootfs.finish()
@@ -172,10 +169,11 @@ struct InitProcess {
     try ProcessSetup(process: process, linux: spec.linux, preserveFDs: config.preserveFDs).prepare()
     try channel.send(.ready)
     channel.close()
+    return stateJSON
   }
 
   /// Blocks until `start` opens the exec fifo, runs startContainer hooks and execs.
-  func waitForStart() throws {
+  func waitForStart(stateJSON: String) -> Never {
     let fd = openat(config.fifoFD, StateStore.fifoName, O_WRONLY | O_CLOEXEC)
     if fd < 0 {
       Self.fail("open exec fifo: \(Sys.describe(errno))")
@@ -187,8 +185,9 @@ struct InitProcess {
     close(config.fifoFD)
     let setup = ProcessSetup(process: process, linux: spec.linux, preserveFDs: config.preserveFDs)
     if let hooks = spec.hooks?.startContainer, !hooks.isEmpty {
-      let state = State(id: config.containerID, status: .running, pid: getpid(), bundle: config.bundle, rootfs: config.rootfs, created: "", annotations: spec.annotations)
       do {
+        var state = try JSON.decode(State.self, from: Array(stateJSON.utf8))
+        state.status = .running
         try Hooks.run(hooks, name: "startContainer", state: state)
       } catch {
         Self.fail("\(error)")

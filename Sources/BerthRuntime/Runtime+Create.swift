@@ -165,16 +165,13 @@ extension Runtime {
         let hooks = spec.hooks
         try Hooks.run(hooks?.prestart ?? [], name: "prestart", state: state)
         try Hooks.run(hooks?.createRuntime ?? [], name: "createRuntime", state: state)
-        if let createContainer = hooks?.createContainer, !createContainer.isEmpty {
-          let json = try JSON.string(state)
-          try parentChannel.send(.containerHooks(json))
-        } else {
-          try parentChannel.send(.proceed)
-        }
+        // init runs createContainer hooks with this state, and later startContainer hooks.
+        try parentChannel.send(.containerHooks(try JSON.string(state)))
       case .ready:
-        // Limits go on once init has set up its rootfs (it creates device nodes the device
-        // cgroup may forbid) and before `start` lets the user's program run.
-        if let resources = Runtime.resourcesWithDevices(spec) { try cgroup.apply(resources) }
+        // Limits go on once init has set up its rootfs (it creates the linux.devices nodes,
+        // which the device cgroup need not allow: as in runc, only resources.devices and the
+        // default devices are) and before `start` lets the user's program run.
+        if let resources = spec.linux?.resources { try cgroup.apply(resources) }
         break setup
       case .failure(let message):
         throw BerthError(.invalidState, message)
@@ -186,19 +183,6 @@ extension Runtime {
       try Sys.writeFileAtomically(Runtime.absolute(pidFile), Array(String(initPid).utf8), mode: 0o644)
     }
     return initPid
-  }
-
-  /// linux.resources plus an allow rule for each device in linux.devices, so the devices the
-  /// config puts in the container can be used.
-  static func resourcesWithDevices(_ spec: Spec) -> Resources? {
-    guard var resources = spec.linux?.resources else { return nil }
-    if resources.devices != nil {
-      for device in spec.linux?.devices ?? [] where device.type != "p" {
-        resources.devices!.append(
-          Resources.DeviceRule(allow: true, type: device.type == "u" ? "c" : device.type, major: device.major, minor: device.minor, access: "rwm"))
-      }
-    }
-    return resources
   }
 
   /// Writes the uid and gid maps of a process's new user namespace.

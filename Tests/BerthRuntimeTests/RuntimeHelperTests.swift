@@ -141,31 +141,4 @@ import BerthError
     #expect(merged.memory?.kernelTCP == 7)
     #expect(merged.memory?.swappiness == 60)
   }
-
-  @Test func resourcesWithDevicesAddsAllowRules() {
-    var spec = Spec.template()
-    spec.linux?.devices = [
-      Spec.Device(type: "c", path: "/dev/fuse", major: 10, minor: 229),
-      Spec.Device(type: "b", path: "/dev/loop0", major: 7, minor: 0),
-      Spec.Device(type: "u", path: "/dev/kmsg", major: 1, minor: 11),
-      Spec.Device(type: "p", path: "/dev/fifo"),
-    ]
-    let resources = Runtime.resourcesWithDevices(spec)
-    #expect(resources?.devices == [
-      Resources.DeviceRule(allow: false, access: "rwm"),
-      Resources.DeviceRule(allow: true, type: "c", major: 10, minor: 229, access: "rwm"),
-      Resources.DeviceRule(allow: true, type: "b", major: 7, minor: 0, access: "rwm"),
-      Resources.DeviceRule(allow: true, type: "c", major: 1, minor: 11, access: "rwm"),
-    ])
-  }
-
-  @Test func resourcesWithDevicesWithoutResourcesOrRules() {
-    var spec = Spec.template(rootless: true)
-    spec.linux?.devices = [Spec.Device(type: "c", path: "/dev/fuse", major: 10, minor: 229)]
-    #expect(Runtime.resourcesWithDevices(spec) == nil)
-    var pidsOnly = Resources()
-    pidsOnly.pids = Resources.Pids(limit: 5)
-    spec.linux?.resources = pidsOnly
-    #expect(Runtime.resourcesWithDevices(spec) == pidsOnly)
-  }
 }
