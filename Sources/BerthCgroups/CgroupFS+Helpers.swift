@@ -45,8 +45,8 @@ extension CgroupFS {
   /// Removes `dir` and its sub-cgroups, deepest first. A cgroup can stay busy briefly after its
   /// last task exited, so EBUSY is retried with backoff; a missing directory is fine.
   func removeCgroup(_ dir: String) throws {
-    guard exists(dir) else { return }
-    for child in subCgroups(of: dir) { try removeCgroup(child) }
+    // The common case is a leaf whose processes are gone: one rmdir. Only when the kernel says
+    // busy (sub-cgroups, or tasks still leaving) are the children listed and removed first.
     var delay: UInt32 = 1_000
     for attempt in 0..<8 {
       do {
@@ -54,9 +54,13 @@ extension CgroupFS {
         return
       } catch let error as BerthError where error.errno == ENOENT {
         return
-      } catch let error as BerthError where error.errno == EBUSY && attempt < 7 {
-        sleepMicroseconds(delay)
-        delay *= 2
+      } catch let error as BerthError where (error.errno == EBUSY || error.errno == ENOTEMPTY) && attempt < 7 {
+        let children = subCgroups(of: dir)
+        for child in children { try removeCgroup(child) }
+        if children.isEmpty {
+          sleepMicroseconds(delay)
+          delay *= 2
+        }
       }
     }
   }

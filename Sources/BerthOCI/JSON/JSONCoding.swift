@@ -78,40 +78,40 @@ struct ValueDecoder: Decoder {
 
 /// Decoding of scalars, shared by the three container kinds.
 enum Scalar {
-  static func bool(_ value: JSONValue, _ path: [any CodingKey]) throws -> Bool {
-    guard case .bool(let b) = value else { throw JSON.mismatch(path, "a boolean", value) }
+  static func bool(_ value: JSONValue, _ path: @autoclosure () -> [any CodingKey]) throws -> Bool {
+    guard case .bool(let b) = value else { throw JSON.mismatch(path(), "a boolean", value) }
     return b
   }
 
-  static func string(_ value: JSONValue, _ path: [any CodingKey]) throws -> String {
-    guard case .string(let s) = value else { throw JSON.mismatch(path, "a string", value) }
+  static func string(_ value: JSONValue, _ path: @autoclosure () -> [any CodingKey]) throws -> String {
+    guard case .string(let s) = value else { throw JSON.mismatch(path(), "a string", value) }
     return s
   }
 
-  static func integer<T: FixedWidthInteger>(_ value: JSONValue, _ path: [any CodingKey]) throws -> T {
-    guard case .number(let text) = value else { throw JSON.mismatch(path, "an integer", value) }
+  static func integer<T: FixedWidthInteger>(_ value: JSONValue, _ path: @autoclosure () -> [any CodingKey]) throws -> T {
+    guard case .number(let text) = value else { throw JSON.mismatch(path(), "an integer", value) }
     if let exact = T(text) { return exact }
     // 1e3 or 10.0 are integers too when they are whole and in range.
     if let double = Double(text), double.rounded() == double, let converted = T(exactly: double) { return converted }
-    throw BerthError.invalid("\(JSON.describe(path)): \(text) is not a valid \(T.self)")
+    throw BerthError.invalid("\(JSON.describe(path())): \(text) is not a valid \(T.self)")
   }
 
-  static func double(_ value: JSONValue, _ path: [any CodingKey]) throws -> Double {
-    guard case .number(let text) = value, let double = Double(text) else { throw JSON.mismatch(path, "a number", value) }
+  static func double(_ value: JSONValue, _ path: @autoclosure () -> [any CodingKey]) throws -> Double {
+    guard case .number(let text) = value, let double = Double(text) else { throw JSON.mismatch(path(), "a number", value) }
     return double
   }
 
-  static func decode<T: Decodable>(_ type: T.Type, _ value: JSONValue, _ path: [any CodingKey]) throws -> T {
+  static func decode<T: Decodable>(_ type: T.Type, _ value: JSONValue, _ path: @autoclosure () -> [any CodingKey]) throws -> T {
     switch type {
-    case is String.Type: return try string(value, path) as! T
-    case is Bool.Type: return try bool(value, path) as! T
-    case is Int.Type: return try integer(value, path) as Int as! T
-    case is Int32.Type: return try integer(value, path) as Int32 as! T
-    case is Int64.Type: return try integer(value, path) as Int64 as! T
-    case is UInt16.Type: return try integer(value, path) as UInt16 as! T
-    case is UInt32.Type: return try integer(value, path) as UInt32 as! T
-    case is UInt64.Type: return try integer(value, path) as UInt64 as! T
-    default: return try T(from: ValueDecoder(value: value, path: path))
+    case is String.Type: return try string(value, path()) as! T
+    case is Bool.Type: return try bool(value, path()) as! T
+    case is Int.Type: return try integer(value, path()) as Int as! T
+    case is Int32.Type: return try integer(value, path()) as Int32 as! T
+    case is Int64.Type: return try integer(value, path()) as Int64 as! T
+    case is UInt16.Type: return try integer(value, path()) as UInt16 as! T
+    case is UInt32.Type: return try integer(value, path()) as UInt32 as! T
+    case is UInt64.Type: return try integer(value, path()) as UInt64 as! T
+    default: return try T(from: ValueDecoder(value: value, path: path()))
     }
   }
 }
@@ -167,9 +167,10 @@ struct UnkeyedDecoder: UnkeyedDecodingContainer {
   var count: Int? { elements.count }
   var isAtEnd: Bool { currentIndex >= elements.count }
 
-  mutating func next<T>(_ body: (JSONValue, [any CodingKey]) throws -> T) throws -> T {
+  mutating func next<T>(_ body: (JSONValue, @autoclosure () -> [any CodingKey]) throws -> T) throws -> T {
     guard !isAtEnd else { throw BerthError.invalid("\(JSON.describe(path)): not enough elements") }
-    let result = try body(elements[currentIndex], path + [IndexKey(currentIndex)])
+    let index = currentIndex
+    let result = try body(elements[index], path + [IndexKey(index)])
     currentIndex += 1
     return result
   }
@@ -193,15 +194,15 @@ struct UnkeyedDecoder: UnkeyedDecodingContainer {
   mutating func decode(_ type: UInt16.Type) throws -> UInt16 { try next(Scalar.integer) }
   mutating func decode(_ type: UInt32.Type) throws -> UInt32 { try next(Scalar.integer) }
   mutating func decode(_ type: UInt64.Type) throws -> UInt64 { try next(Scalar.integer) }
-  mutating func decode<T: Decodable>(_ type: T.Type) throws -> T { try next { try Scalar.decode(type, $0, $1) } }
+  mutating func decode<T: Decodable>(_ type: T.Type) throws -> T { try next { try Scalar.decode(type, $0, $1()) } }
 
   mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<NestedKey> {
-    try next { try ValueDecoder(value: $0, path: $1).container(keyedBy: type) }
+    try next { try ValueDecoder(value: $0, path: $1()).container(keyedBy: type) }
   }
   mutating func nestedUnkeyedContainer() throws -> any UnkeyedDecodingContainer {
-    try next { try ValueDecoder(value: $0, path: $1).unkeyedContainer() }
+    try next { try ValueDecoder(value: $0, path: $1()).unkeyedContainer() }
   }
-  mutating func superDecoder() throws -> any Decoder { try next { ValueDecoder(value: $0, path: $1) } }
+  mutating func superDecoder() throws -> any Decoder { try next { ValueDecoder(value: $0, path: $1()) } }
 }
 
 struct SingleDecoder: SingleValueDecodingContainer {
