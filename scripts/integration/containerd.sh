@@ -27,8 +27,9 @@
 set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-PKG=$(cd "$HERE/../.." && pwd)
-RUNTIME_ARG=${1:-$PKG/.build/release/berth-runtime}
+IT_NAME=containerd.sh
+# shellcheck source=scripts/integration/lib.sh
+. "$HERE/lib.sh" "$@"
 
 WORK=/var/lib/berth-it-containerd
 STATE=/run/berth-it-containerd
@@ -47,29 +48,9 @@ ID_ECHO=berth-it-echo
 ID_EXIT=berth-it-exit
 ID_SLEEP=berth-it-sleep
 IDS=("$ID_ECHO" "$ID_EXIT" "$ID_SLEEP")
-
-PASSED=0
-FAILED=0
-CREATED_PATHS=() # outside our dirs, created by this run: removed if empty
-
-log() { echo "containerd.sh: $*" >&2; }
-pass() {
-	PASSED=$((PASSED + 1))
-	echo "ok   $1"
-}
-# fail NAME [DETAIL...]: record a failed check; details are indented below it.
-fail() {
-	FAILED=$((FAILED + 1))
-	echo "FAIL $1"
-	shift
-	local d
-	for d in "$@"; do printf '%s\n' "$d" | sed 's/^/     | /'; done
-}
-# die MESSAGE: a setup step failed; no further check can run.
-die() {
-	fail "setup: $1" "${@:2}"
-	exit 1
-}
+OUR_DIRS=("$WORK" "$STATE")
+# What leftovers looks at (for check_gone's message).
+LEFTOVER_KINDS="runtime state, cgroups, mounts, shim"
 
 ctr_() { ctr --address "$SOCK" --namespace "$NS" "$@"; }
 
@@ -106,7 +87,7 @@ leftovers() {
 cleanup() {
 	local pid id d
 	# What an interrupted run created outside our dirs.
-	[ -f "$WORK/created-paths" ] && mapfile -t -O "${#CREATED_PATHS[@]}" CREATED_PATHS <"$WORK/created-paths"
+	load_created_paths
 	if pid=$(containerd_pid); then
 		for id in "${IDS[@]}"; do
 			ctr_ task kill -s SIGKILL "$id" >/dev/null 2>&1 || true
@@ -125,14 +106,8 @@ cleanup() {
 		kill "$pid" 2>/dev/null
 		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 	fi
-	if [ -n "${BERTH_IT_KEEP_LOGS:-}" ] && [ -d "$WORK" ]; then
-		mkdir -p "$BERTH_IT_KEEP_LOGS" &&
-			cp -f "$LOGFILE" "$WORK"/*.trace "$BERTH_IT_KEEP_LOGS"/ 2>/dev/null
-	fi
-	# Mounts under our directories (rootfs, shm), deepest first.
-	findmnt -rn -o TARGET | awk -v w="$WORK/" -v s="$STATE/" \
-		'index($0, w) == 1 || index($0, s) == 1' | sort -r |
-		while read -r d; do umount -l "$d" 2>/dev/null || true; done
+	keep_logs "$LOGFILE"
+	umount_ours
 	# Cgroups: the runtime removes a container's own; ctr nests them in one
 	# per namespace, which nobody removes. Only empty ones go (rmdir).
 	for id in "${IDS[@]}"; do
@@ -144,33 +119,14 @@ cleanup() {
 	# /run/containerd/s and /run/containerd, if this run created them and
 	# they are empty.
 	for d in "${CREATED_PATHS[@]}"; do rmdir "$d" 2>/dev/null || true; done
-	rm -rf "$WORK" "$STATE"
-}
-
-on_exit() {
-	local rc=$?
-	trap - EXIT INT TERM
-	cleanup
-	if [ -e "$WORK" ] || [ -e "$STATE" ]; then
-		fail "cleanup: $WORK or $STATE still exists"
-	fi
-	echo "$PASSED passed, $FAILED failed"
-	if [ "$FAILED" -gt 0 ]; then exit 1; fi
-	exit "$rc"
+	rm -rf "${OUR_DIRS[@]}"
 }
 
 # build_image: a one-layer OCI image of busybox-static with its applets,
 # imported into our containerd as $IMAGE.
 build_image() {
-	local b=$WORK/image a
-	mkdir -p "$b/rootfs"/{bin,dev,proc,sys,etc,root,tmp}
-	chmod 1777 "$b/rootfs/tmp"
-	cp /bin/busybox "$b/rootfs/bin/busybox"
-	for a in $(/bin/busybox --list); do
-		[ "$a" = busybox ] || ln -sf busybox "$b/rootfs/bin/$a"
-	done
-	echo 'root:x:0:0:root:/root:/bin/sh' >"$b/rootfs/etc/passwd"
-	echo 'root:x:0:' >"$b/rootfs/etc/group"
+	local b=$WORK/image
+	busybox_rootfs "$b/rootfs"
 	umoci init --layout "$b/oci" &&
 		umoci new --image "$b/oci:latest" &&
 		umoci insert --image "$b/oci:latest" "$b/rootfs" / >/dev/null &&
@@ -181,33 +137,10 @@ build_image() {
 
 # run_ctr OUTVAR RC_VAR ARGS...: runs ctr with stdin from /dev/null, a timeout,
 # output (stdout+stderr) into OUTVAR and status into RC_VAR.
-# shellcheck disable=SC2034 # out_/rc_ are namerefs, set for the caller
-run_ctr() {
-	local -n out_=$1 rc_=$2
-	shift 2
-	out_=$(timeout 60 ctr --address "$SOCK" --namespace "$NS" "$@" </dev/null 2>&1)
-	rc_=$?
-}
-
-check_gone() {
-	local id=$1 left
-	left=$(leftovers "$id")
-	if [ -z "$left" ]; then
-		pass "nothing left of $id (runtime state, cgroups, mounts, shim)"
-	else
-		fail "nothing left of $id" "$left"
-	fi
-}
+run_ctr() { capture "$1" "$2" timeout 60 ctr --address "$SOCK" --namespace "$NS" "${@:3}"; }
 
 main() {
-	[ "$(id -u)" -eq 0 ] || die "needs root"
-	local c
-	for c in containerd ctr containerd-shim-runc-v2 umoci jq sha256sum findmnt; do
-		command -v "$c" >/dev/null || die "$c not found"
-	done
-	[ -x "$RUNTIME_ARG" ] || die "runtime $RUNTIME_ARG is not executable" \
-		"(build it: swift build -c release --product berth-runtime)"
-	RUNTIME=$(readlink -f "$RUNTIME_ARG")
+	it_preflight containerd ctr containerd-shim-runc-v2 umoci jq sha256sum findmnt
 	log "runtime $RUNTIME ($("$RUNTIME" --version 2>&1 | head -n1))"
 
 	cleanup # whatever an interrupted earlier run left
@@ -216,7 +149,7 @@ main() {
 		[ -d "$d" ] || CREATED_PATHS+=("$d")
 	done
 	mkdir -p "$WORK/root" "$WORK/opt" "$STATE" "$RUNTIME_ROOT"
-	printf '%s\n' "${CREATED_PATHS[@]}" >"$WORK/created-paths"
+	save_created_paths
 	cat >"$CONFIG" <<EOF
 # Written by scripts/integration/containerd.sh; removed when it exits.
 version = 2
@@ -286,7 +219,7 @@ EOF
 	else
 		fail "ctr run --rm prints the marker and exits 0 (status $rc)" "$out"
 	fi
-	check_gone "$ID_ECHO"
+	check_gone "$ID_ECHO" "$ID_ECHO"
 
 	run_ctr out rc run --rm "${rt[@]}" "$IMAGE" "$ID_EXIT" sh -c 'exit 7'
 	if [ "$rc" -eq 7 ]; then
@@ -294,7 +227,7 @@ EOF
 	else
 		fail "ctr run --rm: exit status 7 of the container reaches ctr (got $rc)" "$out"
 	fi
-	check_gone "$ID_EXIT"
+	check_gone "$ID_EXIT" "$ID_EXIT"
 
 	# 3. Detached container: exec, kill, delete.
 	run_ctr out rc run -d "${rt[@]}" "$IMAGE" "$ID_SLEEP" sleep 300
@@ -313,14 +246,7 @@ EOF
 	# it reads it back as running with the task's pid, and the task's parent
 	# (the shim) was configured with that binary.
 	if [ -n "$pid" ]; then
-		local st
-		st=$("$RUNTIME" --root "$RUNTIME_ROOT/$NS" state "$ID_SLEEP" 2>&1)
-		if [ "$(jq -r '.status' <<<"$st" 2>/dev/null)" = running ] &&
-			[ "$(jq -r '.pid' <<<"$st" 2>/dev/null)" = "$pid" ]; then
-			pass "runtime state under $RUNTIME_ROOT/$NS says running, pid $pid"
-		else
-			fail "runtime state under $RUNTIME_ROOT/$NS says running, pid $pid" "$st"
-		fi
+		check_runtime_state "$RUNTIME_ROOT/$NS" "$ID_SLEEP" "$pid"
 		# Runtime.Options is a protobuf Any (containerd.runc.v1.Options): the
 		# binary and root are plain strings in its base64 value.
 		local info name opts
@@ -361,12 +287,7 @@ EOF
 			log "strace not found: not checking which binary the shim execs"
 		elif [ -n "$shim" ]; then
 			traced=1
-			strace -f -qq -s 200 -e trace=execve -e signal=none -o "$trace" -p "$shim" 2>/dev/null &
-			tracer=$!
-			for _ in $(seq 50); do
-				[ "$(awk '$1 == "TracerPid:" { print $2 }' "/proc/$shim/status" 2>/dev/null)" = "$tracer" ] && break
-				sleep 0.1
-			done
+			strace_attach tracer "$shim" "$trace" 200
 		fi
 		run_ctr out rc task exec --fifo-dir "$FIFO_DIR" --exec-id it-exec-3 "$ID_SLEEP" echo traced-exec-ok
 		if [ "$rc" -eq 0 ] && grep -qxF traced-exec-ok <<<"$out"; then
@@ -398,11 +319,7 @@ EOF
 		else
 			fail "ctr container rm (status $rc)" "$out"
 		fi
-		if [ -n "$tracer" ]; then
-			for _ in $(seq 50); do kill -0 "$tracer" 2>/dev/null || break; sleep 0.1; done
-			kill "$tracer" 2>/dev/null
-			wait "$tracer" 2>/dev/null
-		fi
+		strace_detach "$tracer"
 		if [ -n "$traced" ]; then
 			local calls verbs v
 			calls=$(grep -F "execve(\"$RUNTIME\"" "$trace" | grep -F "\"$ID_SLEEP\"" | grep -v ' = -1 ' |
@@ -414,7 +331,7 @@ EOF
 				grep -qE "\"--root\", \"$RUNTIME_ROOT/$NS\".*\"$v\"" <<<"$calls" || verbs="$verbs $v"
 			done
 			if [ -z "$verbs" ]; then
-				pass "shim $shim execs $RUNTIME with --root $RUNTIME_ROOT/$NS:$(grep -oE '"(create|start|exec|kill|delete)"' <<<"$calls" | tr -d '"' | tr '\n' ' ' | sed 's/^/ /; s/ $//')"
+				pass "shim $shim execs $RUNTIME with --root $RUNTIME_ROOT/$NS:$(runtime_verbs 'create|start|exec|kill|delete' <<<"$calls")"
 				# shellcheck disable=SC2001 # prefixes every line
 				sed 's/^/     > /' <<<"$calls"
 			else
@@ -422,7 +339,7 @@ EOF
 					"$(grep execve "$trace" | head -n 20)"
 			fi
 		fi
-		check_gone "$ID_SLEEP"
+		check_gone "$ID_SLEEP" "$ID_SLEEP"
 	fi
 	# (runc leaves nothing there once its containers are deleted.)
 	if [ -d "$RUNTIME_ROOT/$NS" ] && [ -n "$(ls -A "$RUNTIME_ROOT/$NS")" ]; then
@@ -460,6 +377,4 @@ EOF
 	fi
 }
 
-trap on_exit EXIT
-trap 'exit 130' INT TERM
-main
+it_main

@@ -35,12 +35,14 @@
 set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-PKG=$(cd "$HERE/../.." && pwd)
-RUNTIME_ARG=${1:-$PKG/.build/release/berth-runtime}
+IT_NAME=podman.sh
+# shellcheck source=scripts/integration/lib.sh
+. "$HERE/lib.sh" "$@"
 
 WORK=/var/lib/berth-it-podman
 RUN=/run/berth-it-podman
 STORAGE=$WORK/storage
+OUR_DIRS=("$WORK" "$RUN")
 IMAGE=localhost/berth-it/busybox:latest
 NAME_ECHO=berth-it-echo
 NAME_SLEEP=berth-it-sleep
@@ -53,30 +55,10 @@ PODMAN_CGROUPS=(libpod_parent/conmon libpod_parent)
 # not be raised above the hard limits given here).
 RUN_FLAGS=(--network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
 
-PASSED=0
-FAILED=0
-CREATED_PATHS=() # outside our dirs, created by this run: removed if empty/ours
-ALL_IDS=()       # ids of every container this run created
-RUNTIME_ROOT=""  # the runtime's default state root (see default_root)
-
-log() { echo "podman.sh: $*" >&2; }
-pass() {
-	PASSED=$((PASSED + 1))
-	echo "ok   $1"
-}
-# fail NAME [DETAIL...]: record a failed check; details are indented below it.
-fail() {
-	FAILED=$((FAILED + 1))
-	echo "FAIL $1"
-	shift
-	local d
-	for d in "$@"; do printf '%s\n' "$d" | sed 's/^/     | /'; done
-}
-# die MESSAGE: a setup step failed; no further check can run.
-die() {
-	fail "setup: $1" "${@:2}"
-	exit 1
-}
+ALL_IDS=()      # ids of every container this run created
+RUNTIME_ROOT="" # the runtime's default state root (see default_root)
+# What leftovers looks at (for check_gone's message).
+LEFTOVER_KINDS="container, runtime state, cgroups, mounts, conmon"
 
 CONTAINERS_CONF_=$WORK/containers.conf
 CONTAINERS_STORAGE_CONF_=$WORK/storage.conf
@@ -138,7 +120,7 @@ container_ids() {
 cleanup() {
 	local id d pid ids=("${ALL_IDS[@]}")
 	# What an interrupted run created outside our dirs.
-	[ -f "$WORK/created-paths" ] && mapfile -t -O "${#CREATED_PATHS[@]}" CREATED_PATHS <"$WORK/created-paths"
+	load_created_paths
 	# podman (or strace of podman) still working on our storage, left by an
 	# interrupted run: stop them by pid first.
 	for pid in $(pgrep -f -- "podman --root $STORAGE " || true); do
@@ -157,13 +139,8 @@ cleanup() {
 	for pid in $(pgrep -f -- "conmon .*--exit-dir $RUN/libpod/exits" || true); do
 		kill -KILL "$pid" 2>/dev/null || true
 	done
-	if [ -n "${BERTH_IT_KEEP_LOGS:-}" ] && [ -d "$WORK" ]; then
-		mkdir -p "$BERTH_IT_KEEP_LOGS" && cp -f "$WORK"/*.trace "$BERTH_IT_KEEP_LOGS"/ 2>/dev/null
-	fi
-	# Mounts under our directories (overlay rootfs, shm), deepest first.
-	findmnt -rn -o TARGET | awk -v w="$WORK/" -v s="$RUN/" \
-		'index($0, w) == 1 || index($0, s) == 1' | sort -r |
-		while read -r d; do umount -l "$d" 2>/dev/null || true; done
+	keep_logs
+	umount_ours # overlay rootfs, shm
 	# What the runtime or podman left of our containers (checked before);
 	# after an interrupted "podman stop", "podman rm -f" may fail and leave
 	# the container's processes: kill those found in its cgroups, by pid.
@@ -180,7 +157,7 @@ cleanup() {
 			sleep 0.1
 		done
 	done
-	rm -rf "$WORK" "$RUN"
+	rm -rf "${OUR_DIRS[@]}"
 	# Created by this run outside our dirs: the blob-info cache, cgroup
 	# parents and the runtime's root (the last two only if empty).
 	for d in "${CREATED_PATHS[@]}"; do
@@ -189,18 +166,6 @@ cleanup() {
 		*) rmdir "$d" 2>/dev/null || true ;;
 		esac
 	done
-}
-
-on_exit() {
-	local rc=$?
-	trap - EXIT INT TERM
-	cleanup
-	if [ -e "$WORK" ] || [ -e "$RUN" ]; then
-		fail "cleanup: $WORK or $RUN still exists"
-	fi
-	echo "$PASSED passed, $FAILED failed"
-	if [ "$FAILED" -gt 0 ]; then exit 1; fi
-	exit "$rc"
 }
 
 # Paths outside our dirs that podman may create; remember the missing ones.
@@ -221,27 +186,14 @@ note_missing_paths() {
 
 # import_image: busybox-static and its applets as a one-layer image.
 import_image() {
-	local r=$WORK/rootfs a
-	mkdir -p "$r"/{bin,dev,proc,sys,etc,root,tmp}
-	chmod 1777 "$r/tmp"
-	cp /bin/busybox "$r/bin/busybox"
-	for a in $(/bin/busybox --list); do
-		[ "$a" = busybox ] || ln -sf busybox "$r/bin/$a"
-	done
-	echo 'root:x:0:0:root:/root:/bin/sh' >"$r/etc/passwd"
-	echo 'root:x:0:' >"$r/etc/group"
+	local r=$WORK/rootfs
+	busybox_rootfs "$r"
 	tar -C "$r" -c . | podman_ import --change 'CMD ["sh"]' --change 'ENV PATH=/bin' - "$IMAGE"
 }
 
 # run_podman OUTVAR RC_VAR ARGS...: podman_ with stdin from /dev/null and a
 # timeout; output (stdout+stderr) into OUTVAR, status into RC_VAR.
-# shellcheck disable=SC2034 # out_/rc_ are namerefs, set for the caller
-run_podman() {
-	local -n out_=$1 rc_=$2
-	shift 2
-	out_=$(TIMEOUT=90 podman_ "$@" </dev/null 2>&1)
-	rc_=$?
-}
+run_podman() { TIMEOUT=90 capture "$1" "$2" podman_ "${@:3}"; }
 
 # What is left of container ID: runtime state, cgroups, mounts, conmon.
 leftovers() {
@@ -254,28 +206,17 @@ leftovers() {
 	true
 }
 
-check_gone() {
-	local what=$1 id=$2 left
-	if [ -z "$id" ]; then
-		return
-	fi
-	left=$(leftovers "$id")
-	if [ -z "$left" ]; then
-		pass "nothing left of $what (container, runtime state, cgroups, mounts, conmon)"
-	else
-		fail "nothing left of $what" "$left"
-	fi
+# check_removed NAME: after "podman run --rm --name NAME", nothing is left of
+# it; its id (the container is gone) is the last one in the events log.
+check_removed() {
+	local id
+	id=$(podman_ events --stream=false --filter "container=$1" --format '{{.ID}}' 2>/dev/null | tail -n 1)
+	[ -z "$id" ] || ALL_IDS+=("$id")
+	check_gone "$1" "$id"
 }
 
 main() {
-	[ "$(id -u)" -eq 0 ] || die "needs root"
-	local c
-	for c in podman conmon jq findmnt; do
-		command -v "$c" >/dev/null || die "$c not found"
-	done
-	[ -x "$RUNTIME_ARG" ] || die "runtime $RUNTIME_ARG is not executable" \
-		"(build it: swift build -c release --product berth-runtime)"
-	RUNTIME=$(readlink -f "$RUNTIME_ARG")
+	it_preflight podman conmon jq findmnt
 	RUNTIME_ROOT=$(default_root)
 	[ -n "$RUNTIME_ROOT" ] || die "cannot tell the default --root of $RUNTIME"
 	log "runtime $RUNTIME ($("$RUNTIME" --version 2>&1 | head -n1), state in $RUNTIME_ROOT), podman $(podman --version | awk '{print $3}')"
@@ -283,7 +224,7 @@ main() {
 	cleanup # whatever an interrupted earlier run left
 	note_missing_paths
 	write_config
-	printf '%s\n' "${CREATED_PATHS[@]}" >"$WORK/created-paths"
+	save_created_paths
 
 	local out rc
 	# 1. Image.
@@ -294,29 +235,23 @@ main() {
 	fi
 
 	# 2. run --rm: output.
-	local marker="berth-it-marker-$RANDOM$RANDOM" id_echo
+	local marker="berth-it-marker-$RANDOM$RANDOM"
 	run_podman out rc run --rm --name "$NAME_ECHO" "${RUN_FLAGS[@]}" "$IMAGE" echo "$marker"
 	if [ "$rc" -eq 0 ] && grep -qxF "$marker" <<<"$out"; then
 		pass "podman run --rm prints the marker and exits 0"
 	else
 		fail "podman run --rm prints the marker and exits 0 (status $rc)" "$out"
 	fi
-	# --rm: the container is gone; its id is in the events log.
-	id_echo=$(podman_ events --stream=false --filter "container=$NAME_ECHO" --format '{{.ID}}' 2>/dev/null | tail -n 1)
-	[ -z "$id_echo" ] || ALL_IDS+=("$id_echo")
-	check_gone "$NAME_ECHO" "$id_echo"
+	check_removed "$NAME_ECHO"
 
 	# 3. Exit status.
-	local id_exit
 	run_podman out rc run --rm --name "$NAME_EXIT" "${RUN_FLAGS[@]}" "$IMAGE" sh -c 'exit 7'
 	if [ "$rc" -eq 7 ]; then
 		pass "podman run --rm: exit status 7 of the container reaches podman"
 	else
 		fail "podman run --rm: exit status 7 of the container reaches podman (got $rc)" "$out"
 	fi
-	id_exit=$(podman_ events --stream=false --filter "container=$NAME_EXIT" --format '{{.ID}}' 2>/dev/null | tail -n 1)
-	[ -z "$id_exit" ] || ALL_IDS+=("$id_exit")
-	check_gone "$NAME_EXIT" "$id_exit"
+	check_removed "$NAME_EXIT"
 
 	# 4. Detached container: exec, stop, rm.
 	local id="" pid="" running=""
@@ -339,7 +274,7 @@ main() {
 		# runtime is recorded as it, and RUNTIME's own state (default root)
 		# says running with the same pid.
 		conmon=$(pgrep -f -- "conmon .*-c $id" | head -n 1)
-		local args ocirt st
+		local args ocirt
 		args=$(tr '\0' ' ' <"/proc/$conmon/cmdline" 2>/dev/null)
 		ocirt=$(podman_ inspect -f '{{.OCIRuntime}}' "$NAME_SLEEP" 2>/dev/null)
 		if grep -qF -- "-r $RUNTIME " <<<"$args" && [ "$ocirt" = "$RUNTIME" ]; then
@@ -347,23 +282,12 @@ main() {
 		else
 			fail "conmon runs -r $RUNTIME; OCIRuntime $RUNTIME" "conmon: $args" "OCIRuntime: $ocirt"
 		fi
-		st=$("$RUNTIME" --root "$RUNTIME_ROOT" state "$id" 2>&1)
-		if [ "$(jq -r '.status' <<<"$st" 2>/dev/null)" = running ] &&
-			[ "$(jq -r '.pid' <<<"$st" 2>/dev/null)" = "$pid" ]; then
-			pass "runtime state under $RUNTIME_ROOT says running, pid $pid"
-		else
-			fail "runtime state under $RUNTIME_ROOT says running, pid $pid" "$st"
-		fi
+		check_runtime_state "$RUNTIME_ROOT" "$id" "$pid"
 
 		# The container's conmon runs the exit command ("podman container
 		# cleanup", which deletes the container in the runtime): trace it.
 		if [ -n "$tr" ] && [ -n "$conmon" ]; then
-			strace -f -qq -s 300 -e trace=execve -e signal=none -o "$trace" -p "$conmon" 2>/dev/null &
-			tracer=$!
-			for _ in $(seq 50); do
-				[ "$(awk '$1 == "TracerPid:" { print $2 }' "/proc/$conmon/status" 2>/dev/null)" = "$tracer" ] && break
-				sleep 0.1
-			done
+			strace_attach tracer "$conmon" "$trace" 300
 		fi
 
 		# podman exec starts its own conmon, which runs "RUNTIME exec".
@@ -389,11 +313,7 @@ main() {
 		else
 			fail "podman stop -t 1 stops $NAME_SLEEP (status $rc, state $state)" "$out"
 		fi
-		if [ -n "$tracer" ]; then
-			for _ in $(seq 50); do kill -0 "$tracer" 2>/dev/null || break; sleep 0.1; done
-			kill "$tracer" 2>/dev/null
-			wait "$tracer" 2>/dev/null
-		fi
+		strace_detach "$tracer"
 		TRACE=${tr:+$WORK/rm-execve.trace} run_podman out rc rm "$NAME_SLEEP"
 		if [ "$rc" -eq 0 ] && ! podman_ container exists "$NAME_SLEEP"; then
 			pass "podman rm removes $NAME_SLEEP"
@@ -408,7 +328,7 @@ main() {
 				grep -qF "\"$v\"" <<<"$calls" || verbs="$verbs $v"
 			done
 			if [ -z "$verbs" ]; then
-				pass "conmon and podman exec $RUNTIME:$(grep -oE '"(state|exec|kill|delete)"' <<<"$calls" | tr -d '"' | tr '\n' ' ' | sed 's/^/ /; s/ $//')"
+				pass "conmon and podman exec $RUNTIME:$(runtime_verbs 'state|exec|kill|delete' <<<"$calls")"
 				# shellcheck disable=SC2001 # prefixes every line
 				sed 's/^/     > /' <<<"$calls" | cut -c1-300
 			else
@@ -420,6 +340,4 @@ main() {
 	fi
 }
 
-trap on_exit EXIT
-trap 'exit 130' INT TERM
-main
+it_main
