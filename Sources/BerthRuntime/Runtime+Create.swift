@@ -16,6 +16,9 @@ extension Runtime {
     public var preserveFDs: Int
     public var noPivot: Bool
     public var noNewKeyring: Bool
+    /// A connected socket to send the pty master on, instead of `consoleSocket` (foreground
+    /// `run` with a terminal: the runtime itself receives and serves the pty).
+    var consoleChannel: Int32?
     public init(bundle: String, consoleSocket: String? = nil, pidFile: String? = nil, preserveFDs: Int = 0, noPivot: Bool = false, noNewKeyring: Bool = false) {
       self.bundle = bundle
       self.consoleSocket = consoleSocket
@@ -45,7 +48,7 @@ extension Runtime {
     guard Sys.isDirectory(rootfs) else { throw BerthError(.notFound, "rootfs \(rootfs) does not exist or is not a directory") }
     try Security.checkLSM(spec.process, mountLabel: spec.linux?.mountLabel)
     let process = spec.process!
-    if process.terminal == true, options.consoleSocket == nil {
+    if process.terminal == true, options.consoleSocket == nil, options.consoleChannel == nil {
       throw BerthError.invalid("process.terminal is true but no --console-socket was given")
     }
 
@@ -91,7 +94,9 @@ extension Runtime {
       joinFDs.append((kind, fd))
     }
     var consoleFD: Int32 = -1
-    if spec.process?.terminal == true, let socketPath = options.consoleSocket {
+    if spec.process?.terminal == true, let channel = options.consoleChannel {
+      consoleFD = try Sys.check(fcntl(channel, F_DUPFD_CLOEXEC, 3), "dup console channel")
+    } else if spec.process?.terminal == true, let socketPath = options.consoleSocket {
       consoleFD = try Console.connect(socketPath)
     }
     defer { if consoleFD >= 0 { close(consoleFD) } }

@@ -47,8 +47,27 @@ extension Runtime {
   /// create + start; unless `detach`, waits for the container's init, deletes the container and
   /// returns the shell-style exit status (128 + signal for a killed process).
   public func run(id: String, options: CreateOptions, detach: Bool) throws -> Int32 {
+    var options = options
+    var terminal: TerminalProxy?
+    if !detach, options.consoleSocket == nil, try Runtime.loadSpec(bundle: Runtime.absolute(options.bundle)).process?.terminal == true {
+      // In the foreground with a terminal and no console socket, serve the pty ourselves.
+      let proxy = try TerminalProxy()
+      options.consoleChannel = proxy.remoteEnd
+      terminal = proxy
+    }
     let pid = try create(id: id, options: options, reapDescendants: !detach)
     do {
+      if let proxy = terminal {
+        try proxy.receiveMaster()
+        SignalForwarding.start(to: pid)
+        defer { SignalForwarding.stop() }
+        try start(id: id)
+        proxy.relay(until: pid)
+        let exit = try SignalForwarding.wait(for: pid)
+        proxy.restore()
+        try delete(id: id, force: true)
+        return exit.shellStatus
+      }
       if detach {
         try start(id: id)
         return 0
