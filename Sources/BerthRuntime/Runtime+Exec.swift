@@ -94,6 +94,11 @@ extension Runtime {
     do {
       let cgroup = try cgroups(of: record)
       try cgroup.addProcess(child)
+      if let score = process.oomScoreAdj {
+        do { try Sys.writeFile("/proc/\(child)/oom_score_adj", String(score), create: false) } catch let error as BerthError {
+          throw BerthError(error.code, "set process.oomScoreAdj \(score): \(error.message)")
+        }
+      }
       try parentChannel.send(.proceed)
       switch try parentChannel.receive() {
       case .ready: break

@@ -5,8 +5,11 @@ import Testing
 private let mebibyte: Int64 = 1024 * 1024
 
 /// A shell that holds `megabytes` MB in a variable: real anonymous memory (RSS) of the process.
+/// A shell that holds `megabytes` in memory. It volunteers as the OOM killer's victim
+/// (oom_score_adj 1000, which needs no privilege), so a kill takes it and not the container's
+/// other processes.
 private func allocate(megabytes: Int) -> [String] {
-  ["sh", "-c", "x=$(head -c \(megabytes * 1_000_000) /dev/zero | tr '\\0' a); echo allocated ${#x}"]
+  ["sh", "-c", "echo 1000 > /proc/self/oom_score_adj; x=$(head -c \(megabytes * 1_000_000) /dev/zero | tr '\\0' a); echo allocated ${#x}"]
 }
 
 extension Integration {
