@@ -34,6 +34,8 @@ enum Security {
 
   /// Is the LSM behind a label loaded? A label for a missing LSM is an error, never ignored.
   static func checkLSM(_ process: Spec.Process?, mountLabel: String?) throws {
+    let labels = [process?.apparmorProfile, process?.selinuxLabel, mountLabel]
+    guard labels.contains(where: { !($0 ?? "").isEmpty }) else { return }
     let lsms = (try? Sys.readFile("/sys/kernel/security/lsm")) ?? ""
     if let profile = process?.apparmorProfile, !profile.isEmpty, !lsms.contains("apparmor") {
       throw BerthError(.unsupported, "process.apparmorProfile \(profile) is set but AppArmor is not enabled on this host")
