@@ -74,6 +74,9 @@ extension Runtime {
     id: String, dir: String, lockFD: Int32, bundle: String, rootfs: String, spec: Spec, specBytes: [UInt8], plan: NamespacePlan, options: CreateOptions,
     reapDescendants: Bool, undo: inout Undo
   ) throws -> Int32 {
+    // The config copy goes first: if this process dies half-way, `delete --force` finds the
+    // cgroup of the half-made container through it.
+    try Sys.writeFileAtomically(dir + "/config.json", specBytes)
     let cgroup = try Cgroups.manager(
       cgroupsPath: spec.linux?.cgroupsPath, id: id, fs: RealCgroupFS(), deviceProgramLoader: DeviceProgram.kernelLoader)
     try cgroup.create()
@@ -154,7 +157,6 @@ extension Runtime {
       startTime: Processes.startTime(initPid) ?? 0, annotations: spec.annotations,
       poststart: spec.hooks?.poststart, poststop: spec.hooks?.poststop, ownsPidNamespace: plan.ownsPidNamespace, cgroupPaths: cgroup.paths, cgroupMode: cgroup.mode,
       cgroupsPath: spec.linux?.cgroupsPath)
-    try Sys.writeFileAtomically(dir + "/config.json", specBytes)
     try store.save(record)
     try parentChannel.send(.proceed)
 

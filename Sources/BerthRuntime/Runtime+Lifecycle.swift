@@ -70,7 +70,14 @@ extension Runtime {
     _ = lock
     let record: ContainerRecord
     do { record = try store.load(id) } catch let error as BerthError where error.code == .invalidState && force {
-      // A create that died half-way: its directory is all there is.
+      // A create that died half-way: the directory and perhaps a cgroup with processes in it.
+      if let spec = try? store.loadSpec(id),
+        let cgroup = try? Cgroups.manager(
+          cgroupsPath: spec.linux?.cgroupsPath, id: id, fs: RealCgroupFS(), deviceProgramLoader: nil)
+      {
+        for pid in (try? cgroup.processes()) ?? [] { _ = Glibc.kill(pid, SIGKILL) }
+        try? destroyCgroup(cgroup)
+      }
       try store.remove(id)
       return
     }
