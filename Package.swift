@@ -18,7 +18,7 @@ let package = Package(
     .library(name: "BerthRuntime", targets: ["BerthRuntime"]),
   ],
   dependencies: [
-
+    .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3")
   ],
   targets: [
     // Errors shared by every layer: a code, a message and a cause chain. No dependencies.
@@ -47,11 +47,22 @@ let package = Package(
       dependencies: ["BerthRuntime", "BerthSeccomp"]),
     .executableTarget(name: "berth-runtime", dependencies: ["BerthRuntimeCLI"], linkerSettings: staticStdlib),
 
+    // Images (issue 3). libarchive from Debian (libarchive-dev): tar, gzip, zstd.
+    .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+    // Content-addressed blob store: ingest, digest verification, atomic commit.
+    .target(
+      name: "BerthContent",
+      dependencies: ["BerthError", "BerthOCI", "BerthSys", .product(name: "Crypto", package: "swift-crypto")]),
+    // Layer tar streams applied to a directory: whiteouts, ownership, path safety.
+    .target(name: "BerthArchive", dependencies: ["BerthError", "BerthOCI", "BerthSys", "CArchive", "CLinuxSys"]),
+
     .testTarget(name: "BerthOCITests", dependencies: ["BerthOCI"]),
     .testTarget(name: "BerthCgroupsTests", dependencies: ["BerthCgroups"]),
     .testTarget(name: "BerthSeccompTests", dependencies: ["BerthSeccomp"]),
     .testTarget(name: "BerthRuntimeTests", dependencies: ["BerthRuntime", "BerthSys"]),
     .testTarget(name: "BerthRuntimeCLITests", dependencies: ["BerthRuntimeCLI"]),
     .testTarget(name: "BerthIntegrationTests", dependencies: ["BerthOCI"]),
+    .testTarget(name: "BerthContentTests", dependencies: ["BerthContent"]),
+    .testTarget(name: "BerthArchiveTests", dependencies: ["BerthArchive"]),
   ]
 )

@@ -265,3 +265,10 @@ int berth_cgroup_device_program_replace(int cgroup_fd, const void *insns, unsign
   close(prog);  // the attachment keeps the program alive
   return 0;
 }
+
+// openat2: see the header. The struct comes from <linux/openat2.h>.
+#include <linux/openat2.h>
+int berth_openat2(int dirfd, const char *path, int flags, unsigned long long resolve) {
+  struct open_how how = {.flags = (uint64_t)(unsigned)flags, .mode = 0, .resolve = resolve};
+  return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+}

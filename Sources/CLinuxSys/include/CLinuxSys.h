@@ -81,3 +81,10 @@ int berth_bpf(int cmd, void *attr, unsigned int size);
 // attribute union is a kernel ABI struct.
 int berth_cgroup_device_program_replace(int cgroup_fd, const void *insns, unsigned int count, char *log,
                                         unsigned int log_size);
+// openat2(2) has no glibc 2.36 wrapper (layer unpacking resolves entry parents with
+// RESOLVE_BENEATH). `resolve` is the RESOLVE_* mask; the mode is 0, so O_CREAT is not for this.
+int berth_openat2(int dirfd, const char *path, int flags, unsigned long long resolve);
+static const unsigned long long BERTH_RESOLVE_NO_MAGICLINKS = 0x02;
+static const unsigned long long BERTH_RESOLVE_NO_SYMLINKS = 0x04;
+static const unsigned long long BERTH_RESOLVE_BENEATH = 0x08;
+static const unsigned long long BERTH_RESOLVE_IN_ROOT = 0x10;
