@@ -8,7 +8,7 @@ import BerthError
 /// - Any other algorithm must follow the spec's grammar: `[a-z0-9]+([+._-][a-z0-9]+)*` before the
 ///   colon and `[a-zA-Z0-9=_-]+` after it. Such digests parse, but `isRegistered` is false, and the
 ///   content store can refuse them because it cannot verify them.
-public struct Digest: Hashable, Sendable, Codable, CustomStringConvertible, Comparable {
+public struct Digest: Hashable, Sendable, StringCoded, Comparable {
   /// The algorithm, such as `sha256`.
   public let algorithm: String
   /// The encoded hash after the colon, such as 64 hex digits for sha256.
@@ -72,17 +72,6 @@ public struct Digest: Hashable, Sendable, Codable, CustomStringConvertible, Comp
 
   public static func < (a: Digest, b: Digest) -> Bool { a.description < b.description }
 
-  public init(from decoder: any Decoder) throws {
-    let text = try decoder.singleValueContainer().decode(String.self)
-    do { try self.init(parsing: text) } catch let error as BerthError where !decoder.codingPath.isEmpty {
-      throw BerthError.invalid("\(JSON.describe(decoder.codingPath)): \(error.message)")
-    }
-  }
-
-  public func encode(to encoder: any Encoder) throws {
-    var container = encoder.singleValueContainer()
-    try container.encode(description)
-  }
 
   // MARK: - Grammar
 

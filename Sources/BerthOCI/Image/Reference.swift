@@ -9,7 +9,7 @@ import BerthError
 /// the domain is `docker.io`. `index.docker.io` becomes `docker.io`, and a one-component path on
 /// Docker Hub gets `library/`. A reference with neither tag nor digest gets the tag `latest`; one
 /// with both keeps both (the digest is what gets pulled).
-public struct Reference: Hashable, Sendable, Codable, CustomStringConvertible {
+public struct Reference: Hashable, Sendable, StringCoded {
   /// The registry host, with its port if any: `docker.io`, `localhost:5000`.
   public let domain: String
   /// The repository path inside the registry: `library/busybox`, `foo/bar`.
@@ -112,15 +112,4 @@ public struct Reference: Hashable, Sendable, Codable, CustomStringConvertible {
     self.digest = digest
   }
 
-  public init(from decoder: any Decoder) throws {
-    let text = try decoder.singleValueContainer().decode(String.self)
-    do { try self.init(parsing: text) } catch let error as BerthError where !decoder.codingPath.isEmpty {
-      throw BerthError.invalid("\(JSON.describe(decoder.codingPath)): \(error.message)")
-    }
-  }
-
-  public func encode(to encoder: any Encoder) throws {
-    var container = encoder.singleValueContainer()
-    try container.encode(description)
-  }
 }
