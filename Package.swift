@@ -53,6 +53,10 @@ let package = Package(
     .target(
       name: "BerthContent",
       dependencies: ["BerthError", "BerthOCI", "BerthSys", .product(name: "Crypto", package: "swift-crypto")]),
+    // overlayfs snapshots keyed by chain ID: prepare, commit, view, remove, mounts.
+    .target(
+      name: "BerthSnapshots",
+      dependencies: ["BerthError", "BerthOCI", "BerthSys", .product(name: "Crypto", package: "swift-crypto")]),
     // Layer tar streams applied to a directory: whiteouts, ownership, path safety.
     .target(name: "BerthArchive", dependencies: ["BerthError", "BerthOCI", "BerthSys", "CArchive", "CLinuxSys"]),
 
@@ -64,5 +68,6 @@ let package = Package(
     .testTarget(name: "BerthIntegrationTests", dependencies: ["BerthOCI"]),
     .testTarget(name: "BerthContentTests", dependencies: ["BerthContent"]),
     .testTarget(name: "BerthArchiveTests", dependencies: ["BerthArchive"]),
+    .testTarget(name: "BerthSnapshotsTests", dependencies: ["BerthSnapshots", "BerthArchive"]),
   ]
 )
