@@ -18,7 +18,8 @@ let package = Package(
     .library(name: "BerthRuntime", targets: ["BerthRuntime"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3")
+    .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
   ],
   targets: [
     // Errors shared by every layer: a code, a message and a cause chain. No dependencies.
@@ -57,6 +58,13 @@ let package = Package(
     .target(
       name: "BerthSnapshots",
       dependencies: ["BerthError", "BerthOCI", "BerthSys", .product(name: "Crypto", package: "swift-crypto")]),
+    // OCI distribution client: auth challenges, tokens, manifests, blobs into the content store.
+    .target(
+      name: "BerthRegistry",
+      dependencies: [
+        "BerthError", "BerthOCI", "BerthContent", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        .product(name: "Crypto", package: "swift-crypto"),
+      ]),
     // Layer tar streams applied to a directory: whiteouts, ownership, path safety.
     .target(name: "BerthArchive", dependencies: ["BerthError", "BerthOCI", "BerthSys", "CArchive", "CLinuxSys"]),
 
@@ -69,5 +77,6 @@ let package = Package(
     .testTarget(name: "BerthContentTests", dependencies: ["BerthContent"]),
     .testTarget(name: "BerthArchiveTests", dependencies: ["BerthArchive"]),
     .testTarget(name: "BerthSnapshotsTests", dependencies: ["BerthSnapshots", "BerthArchive"]),
+    .testTarget(name: "BerthRegistryTests", dependencies: ["BerthRegistry"]),
   ]
 )

@@ -1,3 +1,4 @@
+import Foundation
 import BerthError
 import Glibc
 import Testing
@@ -89,19 +90,22 @@ import Testing
     #expect(try manager.isFrozen() == false)
   }
 
-  @Test func freezeWaitsWhileFreezing() async throws {
+  @Test func freezeWaitsWhileFreezing() throws {
     let dir = "/sys/fs/cgroup/freezer/c"
-    // The kernel reports FREEZING for the first three reads after the write.
+    // The kernel reports FREEZING until, 20 ms later, the freeze completes. The "kernel" is a
+    // plain thread: freeze() blocks its caller, and a Task could starve on a 2-core pool.
     let fs = FakeCgroupFS(files: ["\(dir)/freezer.state": "THAWED"]) { path, value, state in
       if value == "FROZEN" { state.files[path] = "FREEZING" }
     }
     let manager = CgroupV1Manager(mode: .v1, paths: ["freezer": dir], fs: fs)
-    let settle = Task.detached {
-      try await Task.sleep(for: .milliseconds(20))
+    let settled = DispatchSemaphore(value: 0)
+    Thread.detachNewThread {
+      usleep(20_000)
       fs.state.withLock { $0.files["\(dir)/freezer.state"] = "FROZEN" }
+      settled.signal()
     }
     try manager.freeze()
-    try await settle.value
+    settled.wait()
     #expect(try manager.isFrozen())
   }
 
