@@ -49,22 +49,24 @@ extension Runtime {
   public func run(id: String, options: CreateOptions, detach: Bool) throws -> Int32 {
     var options = options
     var terminal: TerminalProxy?
-    if !detach, options.consoleSocket == nil, try Runtime.loadSpec(bundle: Runtime.absolute(options.bundle)).process?.terminal == true {
-      // In the foreground with a terminal and no console socket, serve the pty ourselves.
+    if !detach, options.consoleSocket == nil {
+      // In the foreground without a console socket, offer to serve the pty ourselves: `create`
+      // uses the channel only if the config asks for a terminal (a socketpair costs far less than
+      // decoding config.json a second time to find out).
       let proxy = try TerminalProxy()
       options.consoleChannel = proxy.remoteEnd
       terminal = proxy
     }
     let pid = try create(id: id, options: options, reapDescendants: !detach)
     do {
-      if let proxy = terminal {
+      if let proxy = terminal, proxy.masterSent {
         try proxy.receiveMaster()
+        defer { proxy.restore() }
         SignalForwarding.start(to: pid)
         defer { SignalForwarding.stop() }
         try start(id: id)
         proxy.relay(until: pid)
         let exit = try SignalForwarding.wait(for: pid)
-        proxy.restore()
         try delete(id: id, force: true)
         return exit.shellStatus
       }

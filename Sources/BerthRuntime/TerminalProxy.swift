@@ -28,6 +28,13 @@ final class TerminalProxy {
     if master >= 0 { close(master) }
   }
 
+  /// Whether the container's init sent a pty master. It does so before it reports ready, so
+  /// once `create` has returned the answer is final.
+  var masterSent: Bool {
+    var fds = [pollfd(fd: localEnd, events: Int16(POLLIN), revents: 0)]
+    return poll(&fds, 1, 0) > 0 && fds[0].revents & Int16(POLLIN) != 0
+  }
+
   /// Takes the master the container's init sent, sizes it like our terminal, and makes our
   /// terminal raw (keys go to the container unprocessed).
   func receiveMaster() throws {
