@@ -14,12 +14,17 @@ let package = Package(
   platforms: [.macOS(.v15)],
   products: [
     .executable(name: "berth-runtime", targets: ["berth-runtime"]),
+    .executable(name: "berth", targets: ["berth"]),
     .library(name: "BerthOCI", targets: ["BerthOCI"]),
     .library(name: "BerthRuntime", targets: ["BerthRuntime"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+    .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
   ],
   targets: [
     // Errors shared by every layer: a code, a message and a cause chain. No dependencies.
@@ -63,10 +68,33 @@ let package = Package(
       name: "BerthRegistry",
       dependencies: [
         "BerthError", "BerthOCI", "BerthContent", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
         .product(name: "Crypto", package: "swift-crypto"),
       ]),
     // Layer tar streams applied to a directory: whiteouts, ownership, path safety.
-    .target(name: "BerthArchive", dependencies: ["BerthError", "BerthOCI", "BerthSys", "CArchive", "CLinuxSys"]),
+    .target(
+      name: "BerthArchive",
+      dependencies: [
+        "BerthError", "BerthOCI", "BerthSys", "CArchive", "CLinuxSys", .product(name: "Crypto", package: "swift-crypto"),
+      ]),
+
+    // The image store over the pieces above: pull, names, removal, GC, import/export; metadata
+    // in SQLite (GRDB). berthd's ImageService and the `berth` CLI are thin layers over it.
+    .target(
+      name: "BerthImages",
+      dependencies: [
+        "BerthError", "BerthOCI", "BerthSys", "BerthContent", "BerthSnapshots", "BerthArchive", "BerthRegistry",
+        .product(name: "GRDB", package: "GRDB.swift"), .product(name: "TOMLKit", package: "TOMLKit"),
+      ]),
+
+    // The `berth` command line: one verb per file, a folder per noun.
+    .target(
+      name: "BerthCLI",
+      dependencies: [
+        "BerthImages", "BerthRegistry", "BerthOCI", "BerthError",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+    .executableTarget(name: "berth", dependencies: ["BerthCLI"]),
 
     .testTarget(name: "BerthOCITests", dependencies: ["BerthOCI"]),
     .testTarget(name: "BerthCgroupsTests", dependencies: ["BerthCgroups"]),
@@ -77,6 +105,9 @@ let package = Package(
     .testTarget(name: "BerthContentTests", dependencies: ["BerthContent"]),
     .testTarget(name: "BerthArchiveTests", dependencies: ["BerthArchive"]),
     .testTarget(name: "BerthSnapshotsTests", dependencies: ["BerthSnapshots", "BerthArchive"]),
-    .testTarget(name: "BerthRegistryTests", dependencies: ["BerthRegistry"]),
+    // The token server of the auth tests signs JWTs with Crypto and serves HTTP with NIO (which
+    // comes with async-http-client, as for BerthRegistry).
+    .testTarget(
+      name: "BerthRegistryTests", dependencies: ["BerthRegistry", .product(name: "Crypto", package: "swift-crypto")]),
   ]
 )

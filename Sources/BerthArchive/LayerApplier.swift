@@ -121,6 +121,9 @@ public struct ApplyResult: Sendable, Equatable {
   public var uncompressedSize: Int64 = 0
   /// Bytes read from the descriptor (the compressed size for a compressed layer).
   public var compressedSize: Int64 = 0
+  /// `sha256:<hex>` of the uncompressed stream: the layer's diff ID, to check against the
+  /// image config's `rootfs.diff_ids`.
+  public var diffID: String = ""
   /// Things that did not stop the layer: an unsupported xattr, a skipped socket.
   public var warnings: [String] = []
 

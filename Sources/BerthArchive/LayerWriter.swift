@@ -33,21 +33,35 @@ final class LayerWriter {
 
   /// Reads the whole stream from `fd` and applies every entry.
   func run(fd: Int32) throws -> ApplyResult {
+    let stream = try LayerStream(fd: fd)
     guard let archive = archive_read_new() else { throw BerthError(.internalError, "archive_read_new failed") }
     defer { archive_read_free(archive) }
-    // OCI layers are tar, pax or GNU tar, uncompressed, gzip or zstd: nothing else is enabled,
-    // so no external decompressor program can be started by a crafted stream.
-    archive_read_support_filter_gzip(archive)
-    archive_read_support_filter_zstd(archive)
+    // The stream is already decompressed: the tar reader gets no filters at all.
     archive_read_support_format_tar(archive)
-    if archive_read_open_fd(archive, fd, 128 * 1024) != ARCHIVE_OK {
-      throw BerthError(.io, "opening layer stream: \(Self.message(archive))")
+    try stream.open(tar: archive)
+    do {
+      try applyEntries(archive, stream: stream)
+      result.diffID = try stream.finish()
+    } catch let error as BerthError {
+      // A tar error caused by a broken compressed stream says so, naming the entry it cut.
+      guard let failure = stream.failure else { throw error }
+      throw BerthError(.io, "layer entry \"\(current)\": \(failure)")
     }
+    try finishDirectories()
+    result.uncompressedSize = stream.uncompressedSize
+    result.compressedSize = stream.compressedSize
+    return result
+  }
+
+  /// Applies every entry the tar reader yields.
+  private func applyEntries(_ archive: OpaquePointer, stream: LayerStream) throws {
     var entry: OpaquePointer?
     while true {
       let rc = archive_read_next_header(archive, &entry)
       if rc == ARCHIVE_EOF { break }
-      if rc < ARCHIVE_WARN { throw BerthError(.io, "reading layer after \"\(current)\": \(Self.message(archive))") }
+      if rc < ARCHIVE_WARN {
+        throw BerthError(.io, "reading layer after \"\(current)\": \(Self.message(archive))")
+      }
       guard let entry else { break }
       if rc == ARCHIVE_WARN { result.warnings.append("layer entry: \(Self.message(archive))") }
       guard let raw = archive_entry_pathname(entry) else {
@@ -57,10 +71,6 @@ final class LayerWriter {
       try applyEntry(entry, archive: archive)
       result.entries += 1
     }
-    try finishDirectories()
-    result.uncompressedSize = archive_filter_bytes(archive, 0)
-    result.compressedSize = archive_filter_bytes(archive, -1)
-    return result
   }
 
   /// Places one entry: a whiteout, or a file, directory, link or node with its metadata.

@@ -3,6 +3,7 @@ import BerthError
 import BerthOCI
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import Synchronization
 
 /// Where a registry's distribution API lives: `https://<host>/v2/`, or plain HTTP for loopback
@@ -102,9 +103,10 @@ public final class RegistryClient: Sendable {
   ///   - credentials: user and password per registry domain (`docker.io`, `localhost:5000`)
   ///   - insecureRegistries: domains to reach over plain HTTP, besides loopback ones
   ///   - backoff: the delays before each retry; the count is the number of retries
+  ///   - caFiles: PEM files of certificate authorities trusted besides the system's
   public init(
     credentials: [String: (user: String, password: String)] = [:], insecureRegistries: Set<String> = [],
-    backoff: [Duration] = [.milliseconds(100), .milliseconds(400), .milliseconds(1600)]
+    backoff: [Duration] = [.milliseconds(100), .milliseconds(400), .milliseconds(1600)], caFiles: [String] = []
   ) {
     var configuration = HTTPClient.Configuration()
     // Registries redirect blob GETs to object storage; AsyncHTTPClient drops Authorization
@@ -112,6 +114,11 @@ public final class RegistryClient: Sendable {
     configuration.redirectConfiguration = .follow(max: 10, allowCycles: false)
     // Read covers the gap between two body chunks, so a stalled blob download fails and resumes.
     configuration.timeout = HTTPClient.Configuration.Timeout(connect: .seconds(30), read: .seconds(60))
+    if !caFiles.isEmpty {
+      var tls = TLSConfiguration.makeClientConfiguration()
+      tls.additionalTrustRoots = caFiles.map { .file($0) }
+      configuration.tlsConfiguration = tls
+    }
     self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     self.credentials = credentials.mapValues { RegistryCredentials(user: $0.user, password: $0.password) }
     self.insecureRegistries = insecureRegistries

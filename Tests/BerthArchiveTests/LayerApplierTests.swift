@@ -59,6 +59,9 @@ struct LayerApplierTests {
     #expect(fixture.contents("a/b/file") == String(repeating: "data", count: 1000))
     #expect(result.bytes == 4000 && result.uncompressedSize >= 4000 + 512)
     if compression != .none { #expect(result.compressedSize < result.uncompressedSize) }
+    // The diff ID is the sha256 of the whole uncompressed stream, end-marker padding included.
+    let plain = compression == .zstd ? String(layer.dropLast(4)) : layer
+    #expect(result.diffID == (try LayerFixture.sha256(uncompressed: plain)))
   }
 
   @Test("a relative symlink parent inside the root is followed; ids are shifted", .enabled(if: getuid() == 0))

@@ -42,6 +42,25 @@ final class LayerFixture {
 
     """
 
+  /// `sha256:<hex>` of a tar file, gunzipped first when it is gzip (Python's hashlib).
+  static func sha256(uncompressed path: String) throws -> String {
+    let script = """
+      import gzip, hashlib, sys
+      data = open(sys.argv[1], 'rb').read()
+      if data[:2] == b'\\x1f\\x8b': data = gzip.decompress(data)
+      print('sha256:' + hashlib.sha256(data).hexdigest())
+      """
+    let process = Process()
+    let pipe = Pipe()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", "-c", script, path]
+    process.standardOutput = pipe
+    try process.run()
+    let output = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+  }
+
   /// Writes a layer built by the Python `body` and returns its path.
   func layer(_ name: String, _ body: String, compression: Compression = .none) throws -> String {
     let path = base + "/" + name + ".tar"
