@@ -18,7 +18,7 @@ public struct Application: AsyncParsableCommand {
   /// that declares `@main`.)
   public static func runMain() async {
     do {
-      var command = try parseAsRoot()
+      var command = try parseAsRoot(hoistingGlobalOptions(Array(CommandLine.arguments.dropFirst())))
       if var verb = command as? any AsyncParsableCommand {
         try await verb.run()
       } else {
@@ -28,6 +28,32 @@ public struct Application: AsyncParsableCommand {
       exit(withError: error)
     }
   }
+}
+
+/// Options that, as with Podman, may come before the verb (`berth --root DIR pull ...`).
+let globalOptions: Set<String> = ["--root", "--registries-conf", "--authfile"]
+
+/// Moves global options written before the verb to after it (before any `--`), where the verb's
+/// own `StoreOptions` parse them.
+func hoistingGlobalOptions(_ arguments: [String]) -> [String] {
+  var leading: [String] = []
+  var index = 0
+  while index < arguments.count, arguments[index].hasPrefix("--") {
+    let argument = arguments[index]
+    let name = argument.split(separator: "=", maxSplits: 1).first.map(String.init) ?? argument
+    guard globalOptions.contains(name) else { break }
+    leading.append(argument)
+    if !argument.contains("="), index + 1 < arguments.count {
+      leading.append(arguments[index + 1])
+      index += 1
+    }
+    index += 1
+  }
+  guard !leading.isEmpty else { return arguments }
+  var rest = Array(arguments[index...])
+  let end = rest.firstIndex(of: "--") ?? rest.count
+  rest.insert(contentsOf: leading, at: end)
+  return rest
 }
 
 /// `berth image ...`: every image verb under one noun.

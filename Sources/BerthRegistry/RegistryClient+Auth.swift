@@ -71,10 +71,11 @@ extension RegistryClient {
     let response = try await http.execute(request, timeout: timeout)
     guard response.status == .unauthorized else { return response }
     let challenges = AuthChallenge.parse(response.headers["WWW-Authenticate"].joined(separator: ", "))
-    _ = try? await response.body.collect(upTo: 1 << 20)
     guard let header = try await authenticate(challenges, domain: ref.domain, host: host, scope: scope) else {
+      // The caller reads this 401's body: a body can be iterated only once, so it stays unread.
       return response
     }
+    _ = try? await response.body.collect(upTo: 1 << 20)
     request.headers.replaceOrAdd(name: "Authorization", value: header)
     return try await http.execute(request, timeout: timeout)
   }
