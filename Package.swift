@@ -85,6 +85,7 @@ let package = Package(
       dependencies: [
         "BerthError", "BerthOCI", "BerthSys", "BerthContent", "BerthSnapshots", "BerthArchive", "BerthRegistry",
         .product(name: "GRDB", package: "GRDB.swift"), .product(name: "TOMLKit", package: "TOMLKit"),
+        .product(name: "Crypto", package: "swift-crypto"),
       ]),
 
     // The `berth` command line: one verb per file, a folder per noun.

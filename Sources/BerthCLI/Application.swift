@@ -8,7 +8,7 @@ public struct Application: AsyncParsableCommand {
     abstract: "Run and manage containers and images without a daemon.",
     version: "0.3.0",
     subcommands: [
-      ImagePull.self, ImageList.self, ImageRemove.self, ImageTag.self, ImageCommand.self,
+      ImagePull.self, ImageList.self, ImageRemove.self, ImageTag.self, ImageLoad.self, ImageSave.self, ImageCommand.self,
     ])
 
   public init() {}
@@ -62,6 +62,7 @@ struct ImageCommand: AsyncParsableCommand {
     commandName: "image",
     abstract: "Manage images.",
     subcommands: [
-      ImagePull.self, ImageList.self, ImageRemove.self, ImageInspect.self, ImageTag.self, ImagePrune.self,
+      ImagePull.self, ImageList.self, ImageRemove.self, ImageInspect.self, ImageTag.self, ImagePrune.self, ImageLoad.self,
+      ImageSave.self,
     ])
 }
