@@ -106,10 +106,7 @@ extension ImageStore {
     let config = try readConfig(manifest.config.digest)
     try Self.check(manifest: manifest, config: config, ref: try Reference(parsing: "localhost/import"))
     let diffIDs = config.rootfs.diffIDs
-    let chain = ChainID.chainID(diffIDs)
-    for (i, layer) in manifest.layers.enumerated() where (try? snapshots.stat(key: chain[i].description)) == nil {
-      try unpack(layer, diffID: diffIDs[i], chainID: chain[i], parent: i == 0 ? nil : chain[i - 1], options: options)
-    }
+    try unpackInOrder(manifest.layers, diffIDs: diffIDs, options: options)
     let manifestSize = try content.info(digest.description)?.size ?? 0
     let image = ImageRecord(
       id: manifest.config.digest, manifestDigest: digest, indexDigest: index,

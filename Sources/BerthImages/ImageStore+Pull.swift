@@ -101,7 +101,12 @@ extension ImageStore {
 
   /// Writes bytes already verified (a manifest or index) into the content store.
   func storeBytes(_ bytes: [UInt8], digest: Digest) throws {
-    let writer = try content.writer(ref: "bytes@" + digest.description, expected: digest.description, expectedSize: Int64(bytes.count))
+    var writer: ContentWriter
+    while true {
+      // A concurrent pull of the same image holds the ingest for one write and commit: wait.
+      do { writer = try content.writer(ref: "bytes@" + digest.description, expected: digest.description, expectedSize: Int64(bytes.count)); break }
+      catch let error as BerthError where error.code == .invalidState { usleep(5_000) }
+    }
     if writer.alreadyExists { return }
     do {
       try writer.write(bytes)

@@ -73,6 +73,20 @@ public struct OverlaySnapshotter: Sendable {
   ///   - key: the active snapshot, which stops existing under that key
   /// - Throws: `notFound`, `alreadyExists` (name taken) or `invalidState` (not active).
   public func commit(name: String, key: String) throws {
+    try commit(name: name, key: key, rebasingOnto: nil)
+  }
+
+  /// Commits the active snapshot `key`, made without a parent, as a layer on top of the
+  /// committed `parent`. An overlay layer's directory holds only its own changes (whiteouts are
+  /// device nodes and xattrs, not deletions), so layers can be unpacked side by side, each into
+  /// a parentless snapshot, and stacked in order as they finish.
+  /// - Parameters:
+  ///   - name: the committed name, the layer's chain ID
+  ///   - key: an active snapshot prepared with no parent
+  ///   - parent: the committed snapshot it goes on; nil commits it as it is
+  /// - Throws: `notFound`, `alreadyExists` (name taken), `invalidState` (not active, has a parent
+  ///   of its own, or `parent` not committed), `unsupported` (too many layers)
+  public func commit(name: String, key: String, rebasingOnto parent: String?) throws {
     try SnapshotInfo.validateKey(name, "snapshot name")
     try locked {
       let index = try loadIndex()
@@ -81,6 +95,16 @@ public struct OverlaySnapshotter: Sendable {
         throw BerthError.state("snapshot \"\(key)\" is \(info.kind.rawValue), only an active snapshot can be committed")
       }
       if index.byKey[name] != nil { throw BerthError(.alreadyExists, "snapshot \"\(name)\" already exists") }
+      if let parent {
+        guard info.parent == nil else {
+          throw BerthError.state("snapshot \"\(key)\" already has parent \"\(info.parent!)\": only a parentless snapshot can be rebased")
+        }
+        let depth = try index.chain(from: parent).count
+        guard depth < Self.maxLowerDirs else {
+          throw BerthError(.unsupported, "parent chain of \"\(name)\" is \(depth) layers deep, more than \(Self.maxLowerDirs)")
+        }
+        info.parent = parent
+      }
       info.key = name
       info.kind = .committed
       try writeInfo(info)
