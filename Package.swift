@@ -110,5 +110,10 @@ let package = Package(
     // comes with async-http-client, as for BerthRegistry).
     .testTarget(
       name: "BerthRegistryTests", dependencies: ["BerthRegistry", .product(name: "Crypto", package: "swift-crypto")]),
+    // Pull, names and GC against real docker-registry instances; Python helpers build OCI layouts
+    // and cut connections (Support/*.py, run with python3, not compiled).
+    .testTarget(
+      name: "BerthImagesTests", dependencies: ["BerthImages", "BerthRegistry", "BerthOCI", "BerthContent", "BerthSnapshots", "BerthError"],
+      exclude: ["Support/oci_layout.py", "Support/blob_proxy.py"]),
   ]
 )

@@ -35,7 +35,12 @@ extension RegistryClient {
   ) async throws {
     let digest = descriptor.digest.description
     let ingest = Self.ingestRef(ref, digest: descriptor.digest)
-    var writer = try store.writer(ref: ingest, expected: digest, expectedSize: descriptor.size)
+    var writer: ContentWriter
+    while true {
+      // Another download of this blob (a concurrent pull) holds the ingest: wait until it commits.
+      do { writer = try store.writer(ref: ingest, expected: digest, expectedSize: descriptor.size); break }
+      catch let error as BerthError where error.code == .invalidState { try await Task.sleep(for: .milliseconds(50)) }
+    }
     if writer.alreadyExists { return }
     let url = endpoint(for: ref.domain).url(ref.path + "/blobs/" + digest)
     let what = "GET blob \(ref.name)@\(digest)"

@@ -114,6 +114,9 @@ public final class RegistryClient: Sendable {
     configuration.redirectConfiguration = .follow(max: 10, allowCycles: false)
     // Read covers the gap between two body chunks, so a stalled blob download fails and resumes.
     configuration.timeout = HTTPClient.Configuration.Timeout(connect: .seconds(30), read: .seconds(60))
+    // A refused connection fails the request at once and `withRetries` backs off; AsyncHTTPClient's
+    // own retrying would hold it until the connect timeout, so a mirror that is down cost minutes.
+    configuration.connectionPool.retryConnectionEstablishment = false
     if !caFiles.isEmpty {
       var tls = TLSConfiguration.makeClientConfiguration()
       tls.additionalTrustRoots = caFiles.map { .file($0) }
