@@ -54,7 +54,7 @@ extension RegistryClient {
           // An empty ingest is worth nothing; partial bytes stay for a later resume.
           if writer.offset == 0 { try? writer.abort() }
           if let error = error as? RetryableError { throw BerthError(.io, "\(what): \(error.description)") }
-          throw error
+          throw Self.describing(error, what)
         }
         try await Task.sleep(for: backoff[attempt])
         attempt += 1

@@ -101,7 +101,7 @@ extension RegistryClient {
     let url = endpoint(for: ref.domain).url(ref.path + "/manifests/" + tagOrDigest)
     var request = HTTPClientRequest(url: url)
     request.headers.add(name: "Accept", value: MediaType.manifestAccept.map(\.rawValue).joined(separator: ", "))
-    let what = "GET manifest \(ref.name):\(tagOrDigest)"
+    let what = "GET manifest \(ref.name)\(tagOrDigest.contains(":") ? "@" : ":")\(tagOrDigest)"
     let response = try await withRetries(what: what) {
       try await self.send(request, ref: ref, timeout: self.requestTimeout)
     }

@@ -173,11 +173,18 @@ public final class RegistryClient: Sendable {
         // Drain the error page so the connection goes back to the pool.
         _ = try? await response.body.collect(upTo: 1 << 20)
       } catch {
-        guard Self.isRetryable(error), attempt < backoff.count else { throw error }
+        guard Self.isRetryable(error), attempt < backoff.count else { throw Self.describing(error, what) }
       }
       try await Task.sleep(for: backoff[attempt])
       attempt += 1
     }
+  }
+
+  /// A network error as a `BerthError` naming the request (NIO's own messages name no URL);
+  /// Berth's errors and cancellation pass through.
+  static func describing(_ error: any Error, _ what: String) -> any Error {
+    if error is BerthError || error is CancellationError { return error }
+    return BerthError(.io, "\(what): \(error)", cause: error)
   }
 
   static func isRetryable(status: HTTPResponseStatus) -> Bool {
