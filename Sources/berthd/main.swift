@@ -1,0 +1,3 @@
+import BerthCRI
+
+await Daemon.runMain()

@@ -1,0 +1,1 @@
+// Empty: this package only builds its dependencies' protoc plugins.
