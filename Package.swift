@@ -114,8 +114,8 @@ let package = Package(
     .target(
       name: "BerthCRI",
       dependencies: [
-        "BerthCRIProto", "BerthImages", "BerthRegistry", "BerthOCI", "BerthError",
-        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        "BerthCRIProto", "BerthImages", "BerthRegistry", "BerthOCI", "BerthError", "BerthSys",
+        .product(name: "GRPCCore", package: "grpc-swift-2"), .product(name: "TOMLKit", package: "TOMLKit"),
       ]),
     // The daemon: the gRPC server on a unix socket.
     .executableTarget(
