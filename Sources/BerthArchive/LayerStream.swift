@@ -4,6 +4,7 @@ import Musl
 import Glibc
 #endif
 import BerthError
+import BerthOCI
 import CArchive
 import Crypto
 
@@ -70,10 +71,7 @@ final class LayerStream {
   func finish() throws -> String {
     while let chunk = next(), chunk.count > 0 {}
     if let failure { throw BerthError(.io, failure) }
-    return "sha256:" + hasher.finalize().map { byte in
-      let hex = String(byte, radix: 16)
-      return byte < 16 ? "0" + hex : hex
-    }.joined()
+    return BerthOCI.Digest(sha256: hasher.finalize()).description
   }
 
   /// Opens `archive` (a tar reader) on this stream.

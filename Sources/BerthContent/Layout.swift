@@ -1,4 +1,5 @@
 import BerthError
+import BerthOCI
 import Crypto
 
 /// The on-disk layout of a content store, version 1. This comment is the one place the schema is
@@ -68,17 +69,8 @@ enum Digests {
     text.utf8.count == 64 && text.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
   }
 
-  static func string(_ digest: SHA256.Digest) -> String { prefix + hexString(digest) }
+  static func string(_ digest: SHA256.Digest) -> String { BerthOCI.Digest(sha256: digest).description }
 }
 
 /// Lowercase hex of a hash.
-func hexString(_ digest: SHA256.Digest) -> String {
-  let digits: [UInt8] = Array("0123456789abcdef".utf8)
-  var out: [UInt8] = []
-  out.reserveCapacity(64)
-  for byte in digest {
-    out.append(digits[Int(byte >> 4)])
-    out.append(digits[Int(byte & 0x0f)])
-  }
-  return String(decoding: out, as: UTF8.self)
-}
+func hexString(_ digest: SHA256.Digest) -> String { BerthOCI.Digest(sha256: digest).encoded }

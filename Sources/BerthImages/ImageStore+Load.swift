@@ -90,7 +90,7 @@ extension ImageStore {
       }
       let manifest = Manifest(config: config, layers: layers)
       let bytes = try JSON.encode(manifest)
-      let digest = try Self.sha256(bytes)
+      let digest = BerthOCI.Digest(sha256: SHA256.hash(data: bytes))
       try storeBytes(bytes, digest: digest)
       let names = try (entry.RepoTags ?? []).map { tag in
         let ref = try Reference(parsing: tag)
@@ -130,13 +130,12 @@ extension ImageStore {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     if fd < 0 { throw Sys.error("opening \(path)") }
     defer { close(fd) }
+    // An ingest of its own, always started from byte 0: a file is read whole, never resumed,
+    // and a concurrent load of the same archive does not trip over this one's lock.
     let writer = try content.writer(
-      ref: "import@" + (expected?.digest.description ?? path), expected: expected?.digest.description, expectedSize: expected?.size)
+      ref: "import@\(expected?.digest.description ?? path)@\(getpid())-\(UInt32.random(in: 0...UInt32.max))",
+      expected: expected?.digest.description, expectedSize: expected?.size)
     if writer.alreadyExists, let expected { return expected }
-    if writer.offset > 0 {
-      try writer.abort()
-      return try ingestFile(path, mediaType: mediaType, expected: expected)
-    }
     var buffer = [UInt8](repeating: 0, count: 1 << 20)
     do {
       while true {
@@ -161,11 +160,6 @@ extension ImageStore {
     } catch {
       throw BerthError.invalid("\(path) is not valid: \(error)")
     }
-  }
-
-  /// The sha256 digest of `bytes`.
-  static func sha256(_ bytes: [UInt8]) throws -> BerthOCI.Digest {
-    try BerthOCI.Digest.sha256(hex: SHA256.hash(data: bytes).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined())
   }
 
   /// `dir/relative`, refusing paths that leave `dir`.

@@ -70,7 +70,13 @@ extension ImageStore {
       try writeLayout(records, asked: images, to: sink, docker: format == .dockerArchive)
       try sink.finish()
     } catch {
-      if path != "-" && format != .ociDir { unlink(path) }
+      // Nothing half-written stays: the archive goes, and so does what went into the (empty
+      // or new) layout directory.
+      if format == .ociDir {
+        for name in (try? Sys.listDirectory(path)) ?? [] { try? Sys.removeAll(path + "/" + name) }
+      } else if path != "-" {
+        unlink(path)
+      }
       throw error
     }
   }

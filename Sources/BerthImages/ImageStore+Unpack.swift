@@ -58,12 +58,7 @@ extension ImageStore {
             }
           }
           for (index, key) in plan.commitReady() {
-            let parent = index == 0 ? nil : chain[index - 1].description
-            do {
-              try snapshots.commit(name: chain[index].description, key: key, rebasingOnto: parent)
-            } catch let error as BerthError where error.code == .alreadyExists {
-              try snapshots.remove(key: key)  // another pull committed the same layer first
-            }
+            try stack(key, layer: index, chain: chain)
             progress(.layer(layers[index].digest, .unpacked))
           }
           guard let step = try await group.next() else { break }
@@ -109,14 +104,21 @@ extension ImageStore {
     for (index, layer) in layers.enumerated() where (try? snapshots.stat(key: chain[index].description)) == nil {
       let key = "extract-\(getpid())-\(UInt32.random(in: 0...UInt32.max))-\(index)"
       try unpack(layer, diffID: diffIDs[index], key: key, options: options)
-      do {
-        try snapshots.commit(name: chain[index].description, key: key, rebasingOnto: index == 0 ? nil : chain[index - 1].description)
-      } catch let error as BerthError where error.code == .alreadyExists {
-        try snapshots.remove(key: key)
-      } catch {
-        try? snapshots.remove(key: key)
-        throw error
-      }
+      try stack(key, layer: index, chain: chain)
+    }
+  }
+
+  /// Commits the unpacked snapshot `key` as layer `index` of `chain`, on the layer below. When
+  /// another pull committed that layer first, `key` is dropped and theirs is used; on any other
+  /// failure `key` is removed too.
+  private func stack(_ key: String, layer index: Int, chain: [Digest]) throws {
+    do {
+      try snapshots.commit(name: chain[index].description, key: key, rebasingOnto: index == 0 ? nil : chain[index - 1].description)
+    } catch let error as BerthError where error.code == .alreadyExists {
+      try snapshots.remove(key: key)
+    } catch {
+      try? snapshots.remove(key: key)
+      throw error
     }
   }
 }

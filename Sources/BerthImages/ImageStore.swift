@@ -57,9 +57,7 @@ public final class ImageStore: Sendable {
   /// - Returns: the image, or nil when nothing matches
   /// - Throws: `BerthError` `.invalidArgument` for an ambiguous id prefix
   public func find(_ text: String) throws -> ImageRecord? {
-    let images = try list()
-    if let match = try Self.match(text, in: images) { return match }
-    return nil
+    try Self.match(text, in: try list())
   }
 
   /// Like `find`, but a missing image is an error naming what was asked for.

@@ -113,7 +113,7 @@ extension RegistryClient {
     }
     try checkStatus(response, what)
     let bytes = Array(body.readableBytesView)
-    let digest = try Self.sha256(bytes)
+    let digest = Self.sha256(bytes)
     if let pinned, pinned != digest {
       throw BerthError.invalid("digest mismatch for manifest of \(ref.name): expected \(pinned), got \(digest)")
     }

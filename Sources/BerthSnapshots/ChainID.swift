@@ -32,15 +32,6 @@ public enum ChainID {
 
   /// The sha256 digest of `text`'s UTF-8 bytes.
   static func sha256(_ text: String) -> Digest {
-    let hex = SHA256.hash(data: Array(text.utf8)).map { byte in
-      let digits = Array("0123456789abcdef")
-      return String([digits[Int(byte >> 4)], digits[Int(byte & 0x0f)]])
-    }.joined()
-    do {
-      return try Digest.sha256(hex: hex)
-    } catch {
-      // 64 lower-case hex digits always parse.
-      preconditionFailure("sha256 produced an invalid digest: \(error)")
-    }
+    Digest(sha256: SHA256.hash(data: Array(text.utf8)))
   }
 }

@@ -69,21 +69,42 @@ struct Serve: AsyncParsableCommand {
 
   func run() async throws {
     let config = try options.effective()
-    let store = try ImageStore(root: config.root)
-    let registries = try RegistriesConfig.load(path: config.registriesConf)
-    let client = RegistryClient(
-      credentials: try AuthFile.load(), insecureRegistries: registries.insecureDomains, caFiles: registries.caFiles ?? [])
     let listen = config.listen
+    // A socket left by a daemon that was killed is replaced; one that answers is another
+    // berthd's, and taking it over would cut kubelet off from it. Checked before anything is
+    // created, so a refused start leaves nothing.
+    if Self.isServed(listen) { throw DaemonError("\(listen) is served by another process (is berthd already running?)") }
+    let registries = try RegistriesConfig.load(path: config.registriesConf)
+    let credentials = try AuthFile.load()
+    let store = try ImageStore(root: config.root)
     let directory = String(listen[..<(listen.lastIndex(of: "/") ?? listen.startIndex)])
     if !directory.isEmpty { mkdir(directory, 0o700) }
-    unlink(listen)  // a socket left by a daemon that was killed
+    unlink(listen)
+    // From here every path shuts the client down (AsyncHTTPClient traps on a client dropped
+    // while running) and removes the socket.
+    let client = RegistryClient(
+      credentials: credentials, insecureRegistries: registries.insecureDomains, caFiles: registries.caFiles ?? [])
+    defer { unlink(listen) }
+    do {
+      try await serve(listen: listen, store: store, registries: registries, client: client)
+    } catch {
+      try? await client.shutdown()
+      throw error
+    }
+    try await client.shutdown()
+  }
+
+  /// Serves until a signal, or until the server fails.
+  private func serve(listen: String, store: ImageStore, registries: RegistriesConfig, client: RegistryClient) async throws {
     let transport = HTTP2ServerTransport.Posix(address: .unixDomainSocket(path: listen), transportSecurity: .plaintext)
     let server = GRPCServer(
       transport: transport,
       services: [RuntimeService(), ImageService(store: store, registries: registries, client: client)])
     try await withThrowingDiscardingTaskGroup { group in
       group.addTask { try await server.serve() }
-      if let address = try await transport.listeningAddress.unixDomainSocket {
+      let bound: SocketAddress
+      do { bound = try await transport.listeningAddress } catch { throw DaemonError("cannot listen on \(listen): \(error)") }
+      if let address = bound.unixDomainSocket {
         chmod(address.path, 0o660)
         print("berthd: serving CRI on unix://\(address.path)")
       }
@@ -92,7 +113,31 @@ struct Serve: AsyncParsableCommand {
         server.beginGracefulShutdown()
       }
     }
-    try await client.shutdown()
-    unlink(listen)
   }
+
+  /// Whether something accepts connections on the unix socket at `path`.
+  static func isServed(_ path: String) -> Bool {
+    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    var address = sockaddr_un()
+    address.sun_family = sa_family_t(AF_UNIX)
+    let bytes = Array(path.utf8)
+    guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return false }
+    withUnsafeMutableBytes(of: &address.sun_path) { raw in
+      raw.copyBytes(from: bytes)
+      raw[bytes.count] = 0
+    }
+    return withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) == 0
+      }
+    }
+  }
+}
+
+/// A startup failure reported as one line, without a usage dump.
+struct DaemonError: Error, CustomStringConvertible {
+  var description: String
+  init(_ description: String) { self.description = description }
 }

@@ -154,7 +154,7 @@ struct RegistryIntegrationTests {
     #expect(manifest.layers.count == 1)
     let byDigest = try await client.resolveImage(ref.withDigest(descriptor.digest), platform: .host)
     #expect(byDigest.manifest == manifest)
-    #expect(try RegistryClient.sha256(byDigest.manifestBytes) == descriptor.digest)
+    #expect(RegistryClient.sha256(byDigest.manifestBytes) == descriptor.digest)
     #expect(Int64(byDigest.manifestBytes.count) == descriptor.size)
 
     // Config and layers into a store.
@@ -178,7 +178,7 @@ struct RegistryIntegrationTests {
     // An unknown digest: not found, nothing committed.
     let (other, otherRoot) = try Self.tempStore()
     defer { try? FileManager.default.removeItem(atPath: otherRoot) }
-    let missing = Descriptor(mediaType: layer.mediaType, digest: try RegistryClient.sha256([1, 2, 3]), size: 3)
+    let missing = Descriptor(mediaType: layer.mediaType, digest: RegistryClient.sha256([1, 2, 3]), size: 3)
     await #expect(throws: BerthError.self) { try await client.fetchBlob(ref, descriptor: missing, into: other) }
     #expect(try other.list().isEmpty)
 

@@ -44,8 +44,9 @@ struct ImageList: AsyncParsableCommand {
       for name in names {
         let (repository, tag) = Self.split(name)
         let digest = image.repoDigests.first { $0.hasPrefix(repository + "@") }.map { String($0.split(separator: "@")[1]) } ?? "<none>"
+        // Full names, as Podman shows them (docker.io/library/ kept).
         rows.append(
-          [Self.familiar(repository), tag] + (digests ? [digest] : []) + [
+          [repository, tag] + (digests ? [digest] : []) + [
             noTrunc ? image.id.description : image.shortID, Self.age(image.created, now: now), PullDisplay.bytes(image.unpackedSize),
           ])
       }
@@ -58,9 +59,6 @@ struct ImageList: AsyncParsableCommand {
     guard let colon = name.lastIndex(of: ":"), !name[colon...].contains("/") else { return (name, "<none>") }
     return (String(name[..<colon]), String(name[name.index(after: colon)...]))
   }
-
-  /// Podman shows full names; Docker Hub's `docker.io/library/` is kept, as Podman does.
-  static func familiar(_ repository: String) -> String { repository }
 
   /// "3 days ago", from an RFC 3339 time.
   static func age(_ created: String?, now: Int64) -> String {

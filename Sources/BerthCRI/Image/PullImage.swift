@@ -20,16 +20,18 @@ extension ImageService {
       RegistryClient(
         credentials: [ref.domain: $0], insecureRegistries: registries.insecureDomains, caFiles: registries.caFiles ?? [])
     }
-    defer { if let client { Task { try? await client.shutdown() } } }
+    let pulled: Result<BerthImages.ImageRecord, any Error>
     do {
-      let image = try await store.pull(
-        ref, client: client ?? self.client, options: PullOptions(mirrors: registries.mirrors(of: ref.domain)))
-      var response = Runtime_V1_PullImageResponse()
-      response.imageRef = image.id.description
-      return response
+      pulled = .success(
+        try await store.pull(ref, client: client ?? self.client, options: PullOptions(mirrors: registries.mirrors(of: ref.domain))))
     } catch {
-      throw rpcError(error)
+      pulled = .failure(error)
     }
+    // The request's own client goes with the request, on every path.
+    try? await client?.shutdown()
+    var response = Runtime_V1_PullImageResponse()
+    do { response.imageRef = try pulled.get().id.description } catch { throw rpcError(error) }
+    return response
   }
 
   /// User and password from a CRI auth config: `username`/`password`, or `auth` (base64 of

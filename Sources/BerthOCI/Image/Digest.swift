@@ -61,6 +61,23 @@ public struct Digest: Hashable, Sendable, StringCoded, Comparable {
   /// - Parameter hex: the hex digits, without the `sha256:` prefix
   public static func sha256(hex: String) throws -> Digest { try Digest(algorithm: "sha256", encoded: hex) }
 
+  /// The sha256 digest of the 32 bytes a SHA-256 hasher returns (BerthOCI hashes nothing
+  /// itself: callers pass swift-crypto's `SHA256.hash(data:)` or `finalize()`).
+  /// - Parameter hash: the 32 hash bytes
+  public init(sha256 hash: some Sequence<UInt8>) {
+    let digits = Array("0123456789abcdef".utf8)
+    var hex: [UInt8] = []
+    hex.reserveCapacity(64)
+    for byte in hash {
+      hex.append(digits[Int(byte >> 4)])
+      hex.append(digits[Int(byte & 0x0f)])
+    }
+    precondition(hex.count == 64, "a sha256 hash has 32 bytes, got \(hex.count / 2)")
+    let encoded = String(decoding: hex, as: UTF8.self)
+    self.algorithm = "sha256"
+    self.encoded = encoded
+  }
+
   /// The registered algorithms and the number of hex digits each one's encoded part has.
   public static let hexLengths: [String: Int] = ["sha256": 64, "sha512": 128, "blake3": 64]
 
