@@ -6,6 +6,7 @@
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
+#include <spawn.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -271,4 +272,43 @@ int berth_cgroup_device_program_replace(int cgroup_fd, const void *insns, unsign
 int berth_openat2(int dirfd, const char *path, int flags, unsigned long long resolve) {
   struct open_how how = {.flags = (uint64_t)(unsigned)flags, .mode = 0, .resolve = resolve};
   return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+}
+
+int berth_spawn(pid_t *pid, const char *path, char *const argv[], char *const envp[], const int *src,
+                const int *dst, int count, int new_session, const char *cwd) {
+  int highest = 2;
+  for (int i = 0; i < count; i++)
+    if (dst[i] > highest) highest = dst[i];
+  // Move the sources above every target first, so one dup2 cannot clobber another's source.
+  // The copies are close-on-exec: dup2 in the child clears the flag on the target only.
+  int copies[count > 0 ? count : 1];
+  int err = 0;
+  for (int i = 0; i < count; i++) {
+    copies[i] = fcntl(src[i], F_DUPFD_CLOEXEC, highest + 1);
+    if (copies[i] < 0) {
+      err = errno;
+      for (int j = 0; j < i; j++) close(copies[j]);
+      return err;
+    }
+  }
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attr;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawnattr_init(&attr);
+  for (int i = 0; i < count; i++) posix_spawn_file_actions_adddup2(&actions, copies[i], dst[i]);
+  posix_spawn_file_actions_addclosefrom_np(&actions, highest + 1);
+  if (cwd != NULL) posix_spawn_file_actions_addchdir_np(&actions, cwd);
+  sigset_t none, all;
+  sigemptyset(&none);
+  sigfillset(&all);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+  if (new_session) flags |= POSIX_SPAWN_SETSID;
+  posix_spawnattr_setflags(&attr, flags);
+  err = posix_spawn(pid, path, &actions, &attr, argv, envp);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  for (int i = 0; i < count; i++) close(copies[i]);
+  return err;
 }

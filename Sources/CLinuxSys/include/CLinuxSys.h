@@ -51,6 +51,13 @@ const char *berth_strerror(int err);
 // Number of threads of this process, from the kernel (debug check before clone/setns).
 // keyctl(2) has no glibc wrapper: join a new named session keyring.
 long berth_keyctl_join_session_keyring(const char *name);
+// posix_spawn with fd remapping, a clean signal state and an optional new session. In C because
+// POSIX_SPAWN_SETSID, addclosefrom_np and addchdir_np sit behind _GNU_SOURCE, which Swift's Glibc
+// module does not define. Safe to call from a multithreaded process (glibc uses
+// clone(CLONE_VM|CLONE_VFORK) and runs no code of ours in the child). `src[i]` becomes fd `dst[i]`
+// in the child; every other fd >= 3 is closed. Returns 0 or an errno value (not -1).
+int berth_spawn(pid_t *pid, const char *path, char *const argv[], char *const envp[], const int *src,
+                const int *dst, int count, int new_session, const char *cwd);
 // Constants glibc hides behind feature macros or does not define.
 static const int BERTH_O_PATH = 010000000;
 static const unsigned int BERTH_CLOSE_RANGE_CLOEXEC = 4;

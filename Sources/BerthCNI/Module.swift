@@ -1,0 +1,1 @@
+// BerthCNI: see Package.swift.

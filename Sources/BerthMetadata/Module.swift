@@ -1,0 +1,1 @@
+// BerthMetadata: see Package.swift.

@@ -1,0 +1,1 @@
+// BerthMonitor: see Package.swift.

@@ -1,0 +1,1 @@
+// BerthRuntimeClient: see Package.swift.
