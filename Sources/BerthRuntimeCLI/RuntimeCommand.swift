@@ -41,7 +41,7 @@ public enum RuntimeCommand {
 
   static let verbs: [any Verb.Type] = [
     Create.self, Start.self, StateVerb.self, Kill.self, Delete.self, Run.self, Exec.self, Ps.self, List.self,
-    Pause.self, Resume.self, Events.self, Update.self, FeaturesVerb.self, SpecVerb.self,
+    Pause.self, Resume.self, Events.self, Update.self, FeaturesVerb.self, SpecVerb.self, PinNamespaces.self,
   ]
 
   static let globalOptions: [OptionSpec] = [

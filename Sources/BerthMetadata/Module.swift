@@ -1,1 +1,0 @@
-// BerthMetadata: see Package.swift.
