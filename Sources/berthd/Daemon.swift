@@ -86,7 +86,7 @@ struct Serve: AsyncParsableCommand {
       credentials: credentials, insecureRegistries: registries.insecureDomains, caFiles: registries.caFiles ?? [])
     defer { unlink(listen) }
     do {
-      try await serve(listen: listen, store: store, registries: registries, client: client)
+      try await serve(config: config, store: store, registries: registries, client: client)
     } catch {
       try? await client.shutdown()
       throw error
@@ -95,11 +95,15 @@ struct Serve: AsyncParsableCommand {
   }
 
   /// Serves until a signal, or until the server fails.
-  private func serve(listen: String, store: ImageStore, registries: RegistriesConfig, client: RegistryClient) async throws {
+  private func serve(config: DaemonConfig, store: ImageStore, registries: RegistriesConfig, client: RegistryClient) async throws {
+    let listen = config.listen
     let transport = HTTP2ServerTransport.Posix(address: .unixDomainSocket(path: listen), transportSecurity: .plaintext)
+    let engine = try Engine(
+      config: config, images: store, registries: registries, client: client, binDir: Self.binaryDirectory())
+    engine.restore()
     let server = GRPCServer(
       transport: transport,
-      services: [RuntimeService(), ImageService(store: store, registries: registries, client: client)])
+      services: [RuntimeService(engine: engine), ImageService(store: store, registries: registries, client: client)])
     try await withThrowingDiscardingTaskGroup { group in
       group.addTask { try await server.serve() }
       let bound: SocketAddress
@@ -113,6 +117,15 @@ struct Serve: AsyncParsableCommand {
         server.beginGracefulShutdown()
       }
     }
+  }
+
+  /// The directory of the running berthd (berth-monitor is installed beside it).
+  static func binaryDirectory() -> String {
+    var buffer = [CChar](repeating: 0, count: 4096)
+    let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+    guard count > 0 else { return "/usr/local/bin" }
+    let path = String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    return String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)])
   }
 
   /// Whether something accepts connections on the unix socket at `path`.

@@ -1,1 +1,0 @@
-// BerthCNI: see Package.swift.

@@ -1,0 +1,152 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import BerthError
+import BerthImages
+import BerthMetadata
+import BerthOCI
+import BerthRuntimeClient
+import BerthSys
+
+/// The steps containers and infra containers share: the rootfs (an overlay snapshot mounted
+/// under the container's directory), the bundle, the monitor, and tearing it all down. All
+/// blocking; call through `offload`.
+extension Engine {
+  /// The snapshot key of a container's writable layer.
+  static func snapshotKey(_ id: String) -> String { "berth-" + id }
+  /// Where the container's rootfs is mounted.
+  func rootfsPath(_ id: String) -> String { containerDir(id) + "/rootfs" }
+  /// The monitor's exit record.
+  func exitFile(_ id: String) -> String { containerDir(id) + "/exit.json" }
+
+  /// Prepares the container's snapshot on the image and mounts it at `rootfsPath(id)`.
+  func mountRootfs(id: String, image: ImageRecord) throws {
+    let key = Self.snapshotKey(id)
+    let mounts = try images.snapshots.prepare(key: key, parent: image.topChainID?.description)
+    let target = rootfsPath(id)
+    do {
+      try Sys.mkdirAll(target, mode: 0o755)
+      for mount in mounts {
+        let flags = UInt(mount.isBind ? MS_BIND : 0) | UInt(mount.isReadOnly && mount.isBind ? MS_RDONLY : 0)
+        guard Glibc.mount(mount.source, target, mount.isBind ? nil : mount.type, flags, mount.data) == 0 else {
+          throw Sys.error("mount the rootfs of container \(id) (\(mount.type))")
+        }
+      }
+    } catch {
+      try? images.snapshots.remove(key: key)
+      throw error
+    }
+  }
+
+  /// Unmounts the rootfs and removes the snapshot; what is already gone is skipped.
+  func unmountRootfs(id: String) {
+    let target = rootfsPath(id)
+    while umount2(target, Int32(MNT_DETACH)) == 0 {}
+    do { try images.snapshots.remove(key: Self.snapshotKey(id)) } catch let error as BerthError where error.code == .notFound {
+    } catch {
+      Self.log("removing the snapshot of container \(id): \(error)")
+    }
+  }
+
+  /// Writes `config.json` into the container's directory (the bundle).
+  func writeBundle(id: String, spec: Spec) throws {
+    try Sys.writeFileAtomically(containerDir(id) + "/config.json", try JSON.encode(spec), mode: 0o600)
+  }
+
+  /// Starts the container's monitor, which runs `runtime create`; returns the init pid.
+  func launchMonitor(id: String, handler: String, logPath: String) throws -> Int32 {
+    guard let entry = config.handlers[handler] else { throw BerthError(.invalidState, "runtime handler \"\(handler)\" is not configured") }
+    let dir = containerDir(id)
+    let options = MonitorOptions(
+      id: id, bundle: dir, stateDir: dir, runtimePath: entry.path, runtimeRoot: entry.root, runtimeOptions: entry.options,
+      logPath: logPath, exitFile: exitFile(id))
+    return try Monitor.launch(monitorPath: monitorPath, options: options).containerPID
+  }
+
+  /// The record with what the monitor and the runtime know now: a running or created container
+  /// whose monitor wrote its exit becomes exited (code, time, reason, OOM); one whose monitor is
+  /// gone without a word becomes exited with reason "Unknown". Saved when it changed.
+  func refreshed(_ record: ContainerRecord) -> ContainerRecord {
+    guard record.state == .running || (record.state == .created && record.pid > 0) else { return record }
+    var record = record
+    if let exit = Monitor.readExit(exitFile(record.id)) {
+      record.state = .exited
+      record.exitCode = exit.exitCode
+      record.finishedAt = exit.exitedAt
+      record.reason = exit.reason ?? (exit.oomKilled ? "OOMKilled" : exit.exitCode == 0 ? "Completed" : "Error")
+    } else if !Monitor.isRunning(stateDir: containerDir(record.id)) {
+      // The monitor writes the exit before it exits; check once more after seeing it gone.
+      if let exit = Monitor.readExit(exitFile(record.id)) {
+        record.state = .exited
+        record.exitCode = exit.exitCode
+        record.finishedAt = exit.exitedAt
+        record.reason = exit.reason ?? (exit.exitCode == 0 ? "Completed" : "Error")
+      } else {
+        record.state = .exited
+        record.exitCode = 255
+        record.finishedAt = Self.now()
+        record.reason = "Unknown"
+        record.message = "the container's monitor is gone and left no exit status"
+      }
+    } else {
+      return record
+    }
+    if record.startedAt == 0 && record.state == .exited { record.startedAt = record.finishedAt }
+    try? metadata.update(record)
+    return record
+  }
+
+  /// Waits until the monitor recorded the exit, at most `timeout` seconds; true if it did.
+  func waitForExit(_ id: String, timeout: Double) -> Bool {
+    let deadline = Clock.monotonicNanoseconds() + UInt64(max(0, timeout) * 1e9)
+    var pause: UInt32 = 2_000
+    while true {
+      if Sys.exists(exitFile(id)) { return true }
+      if !Monitor.isRunning(stateDir: containerDir(id)) { return true }
+      if Clock.monotonicNanoseconds() >= deadline { return false }
+      usleep(pause)
+      pause = min(pause * 2, 50_000)
+    }
+  }
+
+  /// Stops a running container: `signal` (SIGTERM by default), SIGKILL after `timeout`
+  /// seconds, and waits for the monitor to record the exit.
+  func stop(_ record: ContainerRecord, signal: Int32, timeout: Double) throws -> ContainerRecord {
+    let current = refreshed(record)
+    guard current.state == .running || current.state == .created && current.pid > 0 else { return current }
+    let runtime = try runtime(record.handler)
+    if current.state == .running && timeout > 0 {
+      try runtime.kill(id: record.id, signal: signal)
+      if waitForExit(record.id, timeout: timeout) { return refreshed(current) }
+    }
+    try runtime.kill(id: record.id, signal: SIGKILL, all: false)
+    if !waitForExit(record.id, timeout: 30) {
+      throw BerthError(.timeout, "container \(record.id) did not exit within 30 s of SIGKILL")
+    }
+    var stopped = refreshed(current)
+    if stopped.state != .exited {
+      stopped.state = .exited
+      stopped.finishedAt = Self.now()
+      stopped.exitCode = 137
+      stopped.reason = "Error"
+      try? metadata.update(stopped)
+    }
+    return stopped
+  }
+
+  /// Removes everything of a container except its record: kills it if it still runs, deletes
+  /// it from the runtime, unmounts and removes its rootfs and directory.
+  func destroy(_ record: ContainerRecord) {
+    let id = record.id
+    if let runtime = try? runtime(record.handler) {
+      if Monitor.isRunning(stateDir: containerDir(id)) && !Sys.exists(exitFile(id)) {
+        try? runtime.kill(id: id, signal: SIGKILL)
+        _ = waitForExit(id, timeout: 10)
+      }
+      do { try runtime.delete(id: id, force: true) } catch { Self.log("runtime delete of container \(id): \(error)") }
+    }
+    if let monitor = Monitor.pid(stateDir: containerDir(id)) { Glibc.kill(monitor, SIGKILL) }
+    unmountRootfs(id: id)
+    try? Sys.removeAll(containerDir(id))
+  }
+}

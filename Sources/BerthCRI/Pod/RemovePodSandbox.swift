@@ -1,0 +1,55 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import BerthCRIProto
+import BerthError
+import BerthMetadata
+import BerthSys
+import GRPCCore
+
+extension RuntimeService {
+  /// RemovePodSandbox: stops the pod if needed, then removes its containers, infra, files,
+  /// cgroup and record. Idempotent: an unknown pod is not an error (CRI).
+  public func removePodSandbox(request: Runtime_V1_RemovePodSandboxRequest, context: ServerContext) async throws
+    -> Runtime_V1_RemovePodSandboxResponse
+  {
+    try await rpc {
+      try require(!request.podSandboxID.isEmpty, "pod_sandbox_id is empty")
+      guard let pod = try await engine.findPod(request.podSandboxID) else { return Runtime_V1_RemovePodSandboxResponse() }
+      try await engine.locks.with(pod.id) {
+        try await engine.stopPod(pod.id)
+        try await engine.removePod(pod.id)
+      }
+      return Runtime_V1_RemovePodSandboxResponse()
+    }
+  }
+}
+
+extension Engine {
+  /// Removes a stopped pod (its lock held): every container and the infra destroyed, files
+  /// removed, the default cgroup parent removed, the record deleted.
+  func removePod(_ id: String) async throws {
+    try await offload { [self] in
+      guard let pod = try metadata.pod(id) else { return }
+      for container in try metadata.containers(pod: id) {
+        destroy(container)
+        try metadata.removeContainer(container.id)
+      }
+      try unpinNamespaces(dir: pod.stateDir)
+      SandboxFiles.remove(dir: pod.stateDir)
+      if let config = try? Runtime_V1_PodSandboxConfig(serializedBytes: pod.config), config.linux.cgroupParent.isEmpty {
+        Self.removeCgroup("/berth/" + id)
+      }
+      try metadata.removePod(id)
+    }
+  }
+
+  /// Removes an (empty) cgroup directory from every hierarchy: the pod's parent, which the
+  /// runtime creates for its containers and leaves behind.
+  static func removeCgroup(_ path: String) {
+    let roots = ((try? Sys.listDirectory("/sys/fs/cgroup")) ?? []).map { "/sys/fs/cgroup/" + $0 } + ["/sys/fs/cgroup"]
+    for root in roots where Sys.isDirectory(root + path) {
+      rmdir(root + path)
+    }
+  }
+}

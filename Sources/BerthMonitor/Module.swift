@@ -1,1 +1,0 @@
-// BerthMonitor: see Package.swift.

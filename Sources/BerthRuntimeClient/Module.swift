@@ -1,1 +1,0 @@
-// BerthRuntimeClient: see Package.swift.

@@ -1,0 +1,182 @@
+#if canImport(Musl)
+import Musl
+#elseif canImport(Glibc)
+import Glibc
+#endif
+import BerthError
+import BerthOCI
+import BerthSys
+
+/// An OCI runtime binary (berth-runtime, runc, crun) driven through its command line. Every call
+/// blocks until the runtime exits; call it from a thread that may block.
+public struct OCIRuntime: Sendable {
+  /// The runtime binary.
+  public var path: String
+  /// The runtime's `--root` ("" = its default).
+  public var root: String
+  /// Extra global arguments, put before the verb.
+  public var options: [String]
+  /// The environment the runtime runs with (the caller's, by default).
+  public var environment: [String]
+  /// Seconds a verb may take before the runtime is killed (nil = no limit). `exec` has its own.
+  public var commandTimeout: Double?
+
+  /// A runtime at `path`. `root`: the value of `--root` ("" = omit); `options`: extra global
+  /// arguments before the verb.
+  public init(path: String, root: String, options: [String] = []) {
+    self.path = path
+    self.root = root
+    self.options = options
+    environment = Sys.environment()
+    commandTimeout = 120
+  }
+
+  /// `[path] [--root R] [options]`.
+  var globalArguments: [String] { [path] + (root.isEmpty ? [] : ["--root", root]) + options }
+
+  /// `state ID`; nil when the runtime says the container does not exist.
+  public func state(id: String) throws -> State? {
+    let output = try run(["state", id], what: "state of container \(id)")
+    guard output.status == 0, !output.timedOut else {
+      let message = Self.message(output)
+      if Self.isNotFound(message) { return nil }
+      throw Self.error("state of container \(id)", message)
+    }
+    do {
+      return try JSON.decode(State.self, from: output.stdout)
+    } catch {
+      throw BerthError(.io, "state of container \(id): cannot parse the runtime's output: \(error)")
+    }
+  }
+
+  /// `start ID`.
+  public func start(id: String) throws {
+    try check(["start", id], what: "start container \(id)")
+  }
+
+  /// `kill [--all] ID SIGNAL`. A container that does not exist or has stopped is not an error.
+  public func kill(id: String, signal: Int32, all: Bool = false) throws {
+    let output = try run(["kill"] + (all ? ["--all"] : []) + [id, String(signal)], what: "kill container \(id)")
+    guard output.status != 0 || output.timedOut else { return }
+    let message = Self.message(output)
+    if Self.isNotFound(message) { return }
+    // Runtimes word "already stopped" differently; ask for the state instead of parsing it.
+    if let state = try? state(id: id), state.status != .stopped {
+      throw Self.error("kill container \(id)", message)
+    }
+  }
+
+  /// `delete [--force] ID`. A container that does not exist is not an error.
+  public func delete(id: String, force: Bool) throws {
+    let output = try run(["delete"] + (force ? ["--force"] : []) + [id], what: "delete container \(id)")
+    guard output.status != 0 || output.timedOut else { return }
+    let message = Self.message(output)
+    if Self.isNotFound(message) { return }
+    do {
+      if try state(id: id) == nil { return }
+    } catch {}
+    throw Self.error("delete container \(id)", message)
+  }
+
+  /// `pause ID`.
+  public func pause(id: String) throws {
+    try check(["pause", id], what: "pause container \(id)")
+  }
+
+  /// `resume ID`.
+  public func resume(id: String) throws {
+    try check(["resume", id], what: "resume container \(id)")
+  }
+
+  /// `update --resources FILE ID`, FILE holding `resources` as the OCI linux.resources JSON.
+  public func update(id: String, resources: Resources) throws {
+    let directory = try TemporaryDirectory(prefix: "berth-update")
+    defer { directory.remove() }
+    let file = directory.path + "/resources.json"
+    try Sys.writeFileAtomically(file, try JSON.encode(resources), mode: 0o600)
+    try check(["update", "--resources", file, id], what: "update container \(id)")
+  }
+
+  /// `exec --process FILE --pid-file P ID` with `input` on its stdin and stdout/stderr
+  /// collected. With a `timeout` (seconds; nil = none), when it passes the runtime and the
+  /// process it started (from the pid file) are killed and `timedOut` is set. The exit is the
+  /// runtime's, which is the process's own when it ran.
+  public func exec(id: String, process: Spec.Process, timeout: Double?, input: [UInt8] = []) throws -> Spawn.Output {
+    let directory = try TemporaryDirectory(prefix: "berth-exec")
+    defer { directory.remove() }
+    let processFile = directory.path + "/process.json"
+    let pidFile = directory.path + "/exec.pid"
+    try Sys.writeFileAtomically(processFile, try JSON.encode(process), mode: 0o600)
+    let output = try Spawn.run(
+      path, args: globalArguments + ["exec", "--process", processFile, "--pid-file", pidFile, id], env: environment,
+      input: input, timeout: timeout)
+    if output.timedOut {
+      // The runtime is dead (Spawn killed it); its process may still run in the container.
+      if let text = try? Sys.readFile(pidFile), let pid = Int32(text.filter(\.isNumber)), pid > 0 {
+        _ = Glibc.kill(pid, SIGKILL)
+      }
+    }
+    return output
+  }
+
+  /// Runs a verb; the output whatever the exit status. Throws when it could not run or timed out.
+  func run(_ arguments: [String], what: String) throws -> Spawn.Output {
+    let output = try Spawn.run(path, args: globalArguments + arguments, env: environment, timeout: commandTimeout)
+    if output.timedOut {
+      throw BerthError(.timeout, "\(what): \(path) did not finish within \(Int(commandTimeout ?? 0))s")
+    }
+    return output
+  }
+
+  /// Runs a verb that must succeed.
+  func check(_ arguments: [String], what: String) throws {
+    let output = try run(arguments, what: what)
+    if output.status != 0 { throw Self.error(what, Self.message(output)) }
+  }
+
+  /// The runtime's error message from its stderr (or the exit status).
+  static func message(_ output: Spawn.Output) -> String {
+    RuntimeMessages.lastError(output.stderrText) ?? RuntimeMessages.lastError(output.stdoutText)
+      ?? "exit status \(output.exit.shellStatus)"
+  }
+
+  /// Whether a runtime message says the container does not exist (runc, crun, berth-runtime).
+  static func isNotFound(_ message: String) -> Bool {
+    let text = message.lowercased()
+    return text.contains("does not exist") || text.contains("not found")
+      || (text.contains("no such file or directory") && (text.contains("status") || text.contains("state")))
+  }
+
+  /// A BerthError for a failed verb, its code guessed from the runtime's message.
+  static func error(_ what: String, _ message: String) -> BerthError {
+    BerthError(code(for: message), "\(what): \(message)")
+  }
+
+  /// The error code a runtime message suggests.
+  public static func code(for message: String) -> BerthError.Code {
+    let text = message.lowercased()
+    if isNotFound(text) || text.contains("no such file or directory") { return .notFound }
+    if text.contains("already exists") { return .alreadyExists }
+    if text.contains("permission denied") || text.contains("operation not permitted") { return .permissionDenied }
+    if text.contains("not running") || text.contains("paused") || (text.contains("cannot ") && text.contains(": it is ")) {
+      return .invalidState
+    }
+    return .invalidArgument
+  }
+}
+
+/// A directory from mkdtemp(3) under $TMPDIR (or /tmp), removed with what it holds.
+struct TemporaryDirectory {
+  let path: String
+
+  init(prefix: String) throws {
+    let base = Sys.environment().last { $0.hasPrefix("TMPDIR=") }.map { String($0.dropFirst(7)) } ?? "/tmp"
+    var template = Array("\(base.isEmpty ? "/tmp" : base)/\(prefix)-XXXXXX".utf8CString)
+    guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
+      throw Sys.error("mkdtemp \(base)/\(prefix)-XXXXXX")
+    }
+    path = String(cString: made)
+  }
+
+  func remove() { try? Sys.removeAll(path) }
+}
