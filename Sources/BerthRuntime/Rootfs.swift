@@ -38,11 +38,12 @@ struct Rootfs {
     try Mounts.mount(rootfs, rootfs, nil, MountFlag.bind | MountFlag.rec, nil)
   }
 
-  /// pivot_root refuses a new root whose parent mount is shared: make that mount private.
+  /// pivot_root refuses a new root whose parent mount is shared. The new root is the bind of
+  /// the rootfs onto itself, whose parent is the mount holding the rootfs: the rootfs itself
+  /// when it is a mount point (an overlay mounted by berthd or containerd), else the mount of a
+  /// directory above it. Make that mount private.
   func makeParentPrivate() throws {
-    let parent = String(rootfs[..<(rootfs.lastIndex(of: "/") ?? rootfs.endIndex)])
-    let mountPoint = Mounts.mountPoint(containing: parent.isEmpty ? "/" : parent)
-    try Mounts.mount(nil, mountPoint, nil, MountFlag.private, nil)
+    try Mounts.mount(nil, Mounts.mountPoint(containing: rootfs), nil, MountFlag.private, nil)
   }
 
   mutating func mountAll() throws {
@@ -119,9 +120,16 @@ struct Rootfs {
       try Mounts.mount(rootfs, "/", nil, MountFlag.move, nil)
       try Sys.check(chroot("."), "chroot \(rootfs)")
     } else {
-      // pivot_root(".", ".") stacks the old root under the new one; detach it right away.
-      // Making it a slave first keeps the detach from propagating to the host.
+      // pivot_root(".", ".") stacks the old root on top of the new one; detach it right away.
+      // Making it a slave first keeps the detach from propagating to the host. The old root
+      // is reached through a descriptor opened before the pivot: "." names the new root's
+      // directory, and a recursive slave there would cut the container's rshared mounts off
+      // from their host peers.
+      let oldRoot = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC)
+      if oldRoot < 0 { throw Sys.error("open the old root") }
+      defer { close(oldRoot) }
       try Sys.check(berth_pivot_root(".", "."), "pivot_root \(rootfs)")
+      try Sys.check(fchdir(oldRoot), "fchdir to the old root")
       try Mounts.mount(nil, ".", nil, MountFlag.slave | MountFlag.rec, nil)
       try Sys.check(umount2(".", Int32(MNT_DETACH)), "unmount the old root")
     }

@@ -6,6 +6,8 @@ import Glibc
 import BerthError
 import BerthOCI
 import BerthSys
+import Dispatch
+import Synchronization
 
 /// An OCI runtime binary (berth-runtime, runc, crun) driven through its command line. Every call
 /// blocks until the runtime exits; call it from a thread that may block.
@@ -98,24 +100,27 @@ public struct OCIRuntime: Sendable {
   }
 
   /// `exec --process FILE --pid-file P ID` with `input` on its stdin and stdout/stderr
-  /// collected. With a `timeout` (seconds; nil = none), when it passes the runtime and the
-  /// process it started (from the pid file) are killed and `timedOut` is set. The exit is the
-  /// runtime's, which is the process's own when it ran.
+  /// collected. With a `timeout` (seconds; nil = none), when it passes the process the runtime
+  /// started (from the pid file) is killed and `timedOut` is set; the runtime then reaps it and
+  /// exits by itself, so no zombie is left in the container (killing the runtime first would
+  /// hand the process to the container's init, which may never reap it). A runtime that still
+  /// has not exited 10 s later is killed too. The exit is the runtime's, which is the
+  /// process's own when it ran.
   public func exec(id: String, process: Spec.Process, timeout: Double?, input: [UInt8] = []) throws -> Spawn.Output {
     let directory = try TemporaryDirectory(prefix: "berth-exec")
     defer { directory.remove() }
     let processFile = directory.path + "/process.json"
     let pidFile = directory.path + "/exec.pid"
     try Sys.writeFileAtomically(processFile, try JSON.encode(process), mode: 0o600)
-    let output = try Spawn.run(
+    let deadline = ExecDeadline(pidFile: pidFile)
+    var output = try Spawn.run(
       path, args: globalArguments + ["exec", "--process", processFile, "--pid-file", pidFile, id], env: environment,
-      input: input, timeout: timeout)
-    if output.timedOut {
-      // The runtime is dead (Spawn killed it); its process may still run in the container.
-      if let text = try? Sys.readFile(pidFile), let pid = Int32(text.filter(\.isNumber)), pid > 0 {
-        _ = Glibc.kill(pid, SIGKILL)
-      }
-    }
+      input: input, timeout: timeout.map { $0 + 10 },
+      onStart: { _ in
+        if let timeout { deadline.arm(after: timeout) }
+      })
+    if deadline.disarm() { output.timedOut = true }
+    if output.timedOut { deadline.killProcess() }
     return output
   }
 
@@ -179,4 +184,39 @@ struct TemporaryDirectory {
   }
 
   func remove() { try? Sys.removeAll(path) }
+}
+
+/// The timer of an exec with a timeout: kills the exec'd process once, unless disarmed first.
+final class ExecDeadline: Sendable {
+  private let pidFile: String
+  /// (fired, disarmed)
+  private let state = Mutex((fired: false, disarmed: false))
+
+  init(pidFile: String) { self.pidFile = pidFile }
+
+  /// Kills the process `seconds` from now, unless `disarm` comes first.
+  func arm(after seconds: Double) {
+    DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { [self] in
+      state.withLock { state in
+        guard !state.disarmed else { return }
+        state.fired = true
+        killProcess()
+      }
+    }
+  }
+
+  /// Stops the timer; true if it had already fired.
+  func disarm() -> Bool {
+    state.withLock { state in
+      state.disarmed = true
+      return state.fired
+    }
+  }
+
+  /// SIGKILL to the process in the pid file, if there is one.
+  func killProcess() {
+    if let text = try? Sys.readFile(pidFile), let pid = Int32(text.filter(\.isNumber)), pid > 0 {
+      _ = Glibc.kill(pid, SIGKILL)
+    }
+  }
 }

@@ -93,7 +93,8 @@ rc=0
 crictl rmp -fa >/dev/null 2>&1 || true
 leaks=""
 grep -q "$STATE\|$WORK/root" /proc/mounts && leaks+=" mounts:$(grep -c "$STATE\|$WORK/root" /proc/mounts)"
-[ -z "$(ls -A "$STATE/pods" "$STATE/containers" 2>/dev/null)" ] || leaks+=" state-files"
+left=$(ls -A "$STATE/pods" "$STATE/containers" 2>/dev/null | grep -v ':$' | grep -v '^$' || true)
+[ -z "$left" ] || leaks+=" state-files($(echo $left))"
 ip -o link show type veth 2>/dev/null | grep -q "master $BRIDGE" && leaks+=" veths"
 pgrep -f "berth-monitor --config $STATE" >/dev/null && leaks+=" monitors"
 if [ -n "$leaks" ]; then echo "$NAME: LEAKS after removing every pod:$leaks"; rc=1; else echo "$NAME: no leaks"; fi

@@ -68,7 +68,7 @@ extension Engine {
           for path in ContainerSpec.hostPathsToCreate(config) where !Sys.exists(path, follow: false) {
             try Sys.mkdirAll(path, mode: 0o755)
           }
-          try writeBundle(id: id, spec: spec)
+          try writeBundle(id: id, spec: Self.limitingCapabilities(spec))
           if !logPath.isEmpty {
             try Sys.mkdirAll(sandbox.logDirectory, mode: 0o755)
             if let slash = logPath.lastIndex(of: "/") { try Sys.mkdirAll(String(logPath[..<slash]), mode: 0o755) }
