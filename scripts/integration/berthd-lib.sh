@@ -1,0 +1,146 @@
+# shellcheck shell=bash
+# What the berthd integration scripts share (berthd-critest.sh, berthd-restart.sh,
+# berthd-crictl.sh, scripts/bench-cri): a berthd with a private root, state, socket and CNI
+# network (bridge + host-local + portmap), and crictl against it. Sourced, never run.
+#
+# Before sourcing, set BD_NAME (e.g. "critest") and BD_HANDLER (berth, runc or crun).
+# Environment: BERTHD (default .build/debug/berthd, berth-monitor beside it), BERTH_RUNTIME
+# (default .build/release/berth-runtime), BERTH_CRI_SUBNET (default 10.89.0.0/16),
+# BERTH_CRI_BRIDGE (default berthcri0).
+#
+# bd_setup writes the config; bd_start starts berthd (bd_stop, bd_kill9 stop it); bd_cleanup
+# removes every pod, stops berthd and removes the bridge and the private directories;
+# bd_leaks prints what of this berthd remains (mounts, state files, veths, monitors, cgroups,
+# iptables rules) and returns non-zero if anything does.
+
+BD_PKG=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BERTHD=${BERTHD:-$BD_PKG/.build/debug/berthd}
+BD_RUNTIME=${BERTH_RUNTIME:-$BD_PKG/.build/release/berth-runtime}
+BD_SUBNET=${BERTH_CRI_SUBNET:-10.89.0.0/16}
+BD_BRIDGE=${BERTH_CRI_BRIDGE:-berthcri0}
+BD_SHARED=$BD_PKG/../shared/conformance
+BD_WORK=/var/lib/berth-$BD_NAME-$BD_HANDLER
+BD_STATE=/run/berth-$BD_NAME-$BD_HANDLER
+BD_SOCK=$BD_STATE/berth.sock
+BD_PID=
+
+bd_log() { echo "berthd-$BD_NAME: $*" >&2; }
+
+crictl() { "$BD_SHARED/../bin/crictl" --timeout 60s --runtime-endpoint "unix://$BD_SOCK" --image-endpoint "unix://$BD_SOCK" "$@"; }
+
+bd_setup() {
+	local f
+	for f in "$BERTHD" "$(dirname "$BERTHD")/berth-monitor" "$BD_RUNTIME"; do
+		[ -x "$f" ] || { bd_log "$f is not built"; return 1; }
+	done
+	[ -x "$BD_SHARED/setup" ] || { bd_log "$BD_SHARED not found (../shared missing)"; return 1; }
+	"$BD_SHARED/setup" >/dev/null || { bd_log "../shared/conformance/setup failed"; return 1; }
+	rm -rf "$BD_WORK" && mkdir -p "$BD_WORK/etc/net.d" "$BD_WORK/cni-ipam" "$BD_WORK/logs"
+	cat >"$BD_WORK/etc/berth.toml" <<TOML
+[berthd]
+listen = "$BD_SOCK"
+root = "$BD_WORK/root"
+state = "$BD_STATE"
+
+[images]
+registries_conf = "$BD_WORK/etc/registries.toml"
+pause_image = "localhost:5000/pause:3.9"
+
+[cni]
+conf_dir = "$BD_WORK/etc/net.d"
+bin_dirs = ["/usr/lib/cni"]
+
+[runtime]
+default_handler = "$BD_HANDLER"
+
+[runtime.handlers.berth]
+path = "$BD_RUNTIME"
+root = "$BD_STATE/runtime-berth"
+
+[runtime.handlers.runc]
+path = "$(command -v runc || echo /usr/sbin/runc)"
+root = "$BD_STATE/runtime-runc"
+
+[runtime.handlers.crun]
+path = "$(command -v crun || echo /usr/bin/crun)"
+root = "$BD_STATE/runtime-crun"
+TOML
+	: >"$BD_WORK/etc/registries.toml"
+	cat >"$BD_WORK/etc/net.d/10-berth-$BD_NAME.conflist" <<JSON
+{
+  "cniVersion": "1.0.0",
+  "name": "berth-$BD_NAME",
+  "plugins": [
+    {
+      "type": "bridge", "bridge": "$BD_BRIDGE", "isGateway": true, "ipMasq": false, "hairpinMode": true,
+      "ipam": { "type": "host-local", "dataDir": "$BD_WORK/cni-ipam", "ranges": [[{ "subnet": "$BD_SUBNET" }]],
+                "routes": [{ "dst": "0.0.0.0/0" }] }
+    },
+    { "type": "portmap", "capabilities": { "portMappings": true } }
+  ]
+}
+JSON
+}
+
+# bd_start: starts berthd in the background (log in $BD_WORK/berthd.log, appended) and waits
+# for its socket to answer.
+bd_start() {
+	# crun 1.8 refuses this hybrid cgroup layout unless cgroup2 is unmounted: give berthd (and
+	# so its monitors and runtimes) a private mount namespace without it.
+	local launcher=()
+	if [ "$BD_HANDLER" = crun ] && mountpoint -q /sys/fs/cgroup/unified; then
+		launcher=(unshare -m --propagation private sh -c 'umount /sys/fs/cgroup/unified && exec "$@"' sh)
+	fi
+	"${launcher[@]}" "$BERTHD" --config "$BD_WORK/etc/berth.toml" >>"$BD_WORK/berthd.log" 2>&1 &
+	BD_PID=$!
+	local _
+	for _ in $(seq 300); do
+		crictl version >/dev/null 2>&1 && return 0
+		kill -0 "$BD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	tail -20 "$BD_WORK/berthd.log" >&2
+	bd_log "berthd did not start"
+	return 1
+}
+
+bd_stop() {
+	[ -n "$BD_PID" ] || return 0
+	kill -TERM "$BD_PID" 2>/dev/null || true
+	wait "$BD_PID" 2>/dev/null || true
+	BD_PID=
+}
+
+bd_kill9() {
+	kill -KILL "$BD_PID" 2>/dev/null || true
+	wait "$BD_PID" 2>/dev/null || true
+	BD_PID=
+}
+
+bd_cleanup() {
+	if [ -n "$BD_PID" ] && kill -0 "$BD_PID" 2>/dev/null; then
+		crictl rmp -fa >/dev/null 2>&1 || true
+	fi
+	bd_stop
+	ip link del "$BD_BRIDGE" 2>/dev/null || true
+	rm -rf "$BD_WORK" "$BD_STATE"
+}
+
+# bd_leaks: with every pod removed, nothing of this berthd may remain.
+bd_leaks() {
+	local leaks="" left
+	grep -q "$BD_STATE\|$BD_WORK/root" /proc/mounts && leaks+=" mounts:$(grep -c "$BD_STATE\|$BD_WORK/root" /proc/mounts)"
+	left=$(ls -A "$BD_STATE/pods" "$BD_STATE/containers" 2>/dev/null | grep -v ':$' | grep -v '^$' || true)
+	[ -z "$left" ] || leaks+=" state-files($(echo $left))"
+	ip -o link show type veth 2>/dev/null | grep -q "master $BD_BRIDGE" && leaks+=" veths"
+	pgrep -f "berth-monitor.*$BD_STATE" >/dev/null && leaks+=" monitors"
+	left=$(find /sys/fs/cgroup -maxdepth 3 -path '*/berth/*' -type d 2>/dev/null || true)
+	[ -z "$left" ] || leaks+=" cgroups($(echo "$left" | wc -l))"
+	left=$(iptables-save 2>/dev/null | grep -c "berth-$BD_NAME" || true)
+	[ "${left:-0}" = 0 ] || leaks+=" iptables-rules($left)"
+	if [ -n "$leaks" ]; then
+		bd_log "LEAKS after removing every pod:$leaks"
+		return 1
+	fi
+	bd_log "no leaks (mounts, state files, veths, monitors, cgroups, iptables rules)"
+}
