@@ -97,9 +97,17 @@ enum SpecLinux {
       guard value >= 0 else { throw BerthError.invalid("\(field).\(name): \(value) must not be negative") }
       return value
     }
-    if request.cpuPeriod != 0 { cpu.period = UInt64(try nonNegative(request.cpuPeriod, "cpu_period")) }
+    if request.cpuPeriod != 0 {
+      // The kernel's bounds for cfs_period_us: 1 ms to 1 s.
+      guard (1000...1_000_000).contains(request.cpuPeriod) else {
+        throw BerthError.invalid("\(field).cpu_period: \(request.cpuPeriod) must be between 1000 and 1000000 microseconds")
+      }
+      cpu.period = UInt64(request.cpuPeriod)
+    }
     if request.cpuQuota != 0 {
-      guard request.cpuQuota >= -1 else { throw BerthError.invalid("\(field).cpu_quota: \(request.cpuQuota) is not valid") }
+      guard request.cpuQuota == -1 || request.cpuQuota >= 1000 else {
+        throw BerthError.invalid("\(field).cpu_quota: \(request.cpuQuota) must be -1 (no limit) or at least 1000 microseconds")
+      }
       cpu.quota = request.cpuQuota
     }
     if request.cpuShares != 0 { cpu.shares = UInt64(try nonNegative(request.cpuShares, "cpu_shares")) }
