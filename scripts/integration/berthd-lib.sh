@@ -86,10 +86,21 @@ JSON
 # for its socket to answer.
 bd_start() {
 	# crun 1.8 refuses this hybrid cgroup layout unless cgroup2 is unmounted: give berthd (and
-	# so its monitors and runtimes) a private mount namespace without it.
+	# so its monitors and runtimes) a mount namespace without it. Only /sys/fs/cgroup is made
+	# private there (so the unmount cannot propagate to the host); every other mount stays a
+	# peer of the host's, so rshared and rslave volumes still propagate.
+	# Mounts the host makes later (critest's propagation volumes) reach that namespace only if
+	# "/" is shared, as systemd makes it on a Kubernetes node; on a host where "/" is private,
+	# it is made rshared for the run and private again by bd_cleanup.
 	local launcher=()
 	if [ "$BD_HANDLER" = crun ] && mountpoint -q /sys/fs/cgroup/unified; then
-		launcher=(unshare -m --propagation private sh -c 'umount /sys/fs/cgroup/unified && exec "$@"' sh)
+		if ! awk '$5 == "/" { print $7 }' /proc/self/mountinfo | grep -q shared:; then
+			BD_SHARED_BEFORE=$(awk '$7 ~ /^shared:/ { print $5 }' /proc/self/mountinfo)
+			mount --make-rshared /
+			BD_RESHARED=1
+		fi
+		launcher=(unshare -m --propagation unchanged sh -c
+			'mount --make-private /sys/fs/cgroup && mount --make-private /sys/fs/cgroup/unified && umount /sys/fs/cgroup/unified && exec "$@"' sh)
 	fi
 	"${launcher[@]}" "$BERTHD" --config "$BD_WORK/etc/berth.toml" >>"$BD_WORK/berthd.log" 2>&1 &
 	BD_PID=$!
@@ -124,6 +135,12 @@ bd_cleanup() {
 	bd_stop
 	ip link del "$BD_BRIDGE" 2>/dev/null || true
 	rm -rf "$BD_WORK" "$BD_STATE"
+	if [ "${BD_RESHARED:-}" = 1 ]; then
+		mount --make-rprivate /
+		local m
+		for m in $BD_SHARED_BEFORE; do mount --make-shared "$m" 2>/dev/null || true; done
+		BD_RESHARED=
+	fi
 }
 
 # bd_leaks: with every pod removed, nothing of this berthd may remain.

@@ -48,8 +48,15 @@ extension Engine {
     }
   }
 
+  /// The `ociVersion` of the bundles berthd writes: the one containerd 1.6 writes. crun 1.8
+  /// refuses any version that is not 1.0.x ("unknown version specified"); runc and
+  /// berth-runtime take any 1.x, and every runtime reads the fields whatever the version says.
+  static let bundleVersion = "1.0.2"
+
   /// Writes `config.json` into the container's directory (the bundle).
   func writeBundle(id: String, spec: Spec) throws {
+    var spec = spec
+    spec.ociVersion = Self.bundleVersion
     try Sys.writeFileAtomically(containerDir(id) + "/config.json", try JSON.encode(spec), mode: 0o600)
   }
 
