@@ -143,10 +143,23 @@ let package = Package(
         .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
+    // The CRI lifecycle benchmark client (scripts/bench-cri): times every RPC against any CRI
+    // endpoint, berthd or containerd. Not shipped.
+    .executableTarget(
+      name: "berth-cri-bench",
+      dependencies: [
+        "BerthCRIProto", .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      path: "Benchmarks/berth-cri-bench"),
 
     .testTarget(
       name: "BerthCRITests",
-      dependencies: ["BerthCRI", "BerthCRIProto", "BerthImages", "BerthOCI", "BerthError", .product(name: "GRPCCore", package: "grpc-swift-2")]),
+      dependencies: [
+        "BerthCRI", "BerthCRIProto", "BerthImages", "BerthOCI", "BerthError", "BerthMetadata", "BerthRegistry",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+      ]),
     .testTarget(name: "BerthCNITests", dependencies: ["BerthCNI", "BerthSys", "BerthOCI"]),
     .testTarget(name: "BerthMonitorTests", dependencies: ["BerthMonitor", "BerthRuntimeClient", "BerthSys", "BerthOCI"]),
     .testTarget(name: "BerthMetadataTests", dependencies: ["BerthMetadata"]),

@@ -49,8 +49,8 @@ echo "--- crictl logs client"; crictl logs "$client" | tail -3
 check "the client reaches the server over the pod's shared network" grep -q "hello from berth" <(crictl logs "$client" 2>&1)
 check "the server's log has its own output" grep -q serving <(crictl logs "$server" 2>&1)
 ip=$(crictl inspectp -o go-template --template '{{.status.network.ip}}' "$pod")
-check "the pod has an IP ($ip) the host reaches" grep -q "hello from berth" <(wget -q -T 5 -O - "http://$ip:8080/" 2>&1)
-check "the host port 127.0.0.1:12080 maps to the pod" grep -q "hello from berth" <(wget -q -T 5 -O - "http://127.0.0.1:12080/" 2>&1)
+check "the pod has an IP ($ip) the host reaches" grep -q "hello from berth" <(curl -sS -m 5 "http://$ip:8080/" 2>&1)
+check "the host port 127.0.0.1:12080 maps to the pod" grep -q "hello from berth" <(curl -sS -m 5 "http://127.0.0.1:12080/" 2>&1)
 echo "--- crictl stats"; crictl stats
 mem=$(crictl stats -o json "$server" | jq -r '.stats[0].memory.workingSetBytes.value // 0')
 check "stats report the server's memory ($mem bytes)" [ "${mem:-0}" -gt 0 ]

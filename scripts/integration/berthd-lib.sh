@@ -34,6 +34,8 @@ bd_setup() {
 		[ -x "$f" ] || { bd_log "$f is not built"; return 1; }
 	done
 	[ -x "$BD_SHARED/setup" ] || { bd_log "$BD_SHARED not found (../shared missing)"; return 1; }
+	BD_STARTED_REGISTRY=false
+	curl -fsS http://127.0.0.1:5000/v2/ >/dev/null 2>&1 || BD_STARTED_REGISTRY=true
 	"$BD_SHARED/setup" >/dev/null || { bd_log "../shared/conformance/setup failed"; return 1; }
 	rm -rf "$BD_WORK" && mkdir -p "$BD_WORK/etc/net.d" "$BD_WORK/cni-ipam" "$BD_WORK/logs"
 	cat >"$BD_WORK/etc/berth.toml" <<TOML
@@ -135,6 +137,7 @@ bd_cleanup() {
 	bd_stop
 	ip link del "$BD_BRIDGE" 2>/dev/null || true
 	rm -rf "$BD_WORK" "$BD_STATE"
+	if [ "${BD_STARTED_REGISTRY:-false}" = true ]; then "$BD_SHARED/setup" --stop >/dev/null 2>&1 || true; fi
 	if [ "${BD_RESHARED:-}" = 1 ]; then
 		mount --make-rprivate /
 		local m

@@ -83,6 +83,7 @@ extension Engine {
       _ = try? await offload { undo.run() }
       throw error
     }
+    events.publish(.containerCreatedEvent, container: record.id, pod: record.podID)
     return record.id
   }
 

@@ -17,6 +17,7 @@ extension RuntimeService {
           try engine.metadata.removeContainer(stored.id)
         }
       }
+      engine.events.publish(.containerDeletedEvent, container: found.id, pod: found.podID)
       return Runtime_V1_RemoveContainerResponse()
     }
   }

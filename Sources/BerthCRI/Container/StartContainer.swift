@@ -34,6 +34,7 @@ extension RuntimeService {
           try engine.metadata.update(record)
         }
       }
+      engine.events.publish(.containerStartedEvent, container: found.id, pod: found.podID)
       return Runtime_V1_StartContainerResponse()
     }
   }

@@ -35,6 +35,10 @@ public final class Engine: Sendable {
   /// The node runs the unified (v2-only) cgroup hierarchy.
   let cgroupV2: Bool
   let locks = KeyedLocks()
+  /// Container lifecycle events for GetContainerEvents.
+  let events = EventHub()
+  /// The previous CPU samples, for the stats' CPU rates.
+  let usageRates = UsageRates()
 
   /// Creates the engine and its directories.
   /// - Parameters:
