@@ -112,8 +112,10 @@ struct Serve: AsyncParsableCommand {
         chmod(address.path, 0o660)
         print("berthd: serving CRI on unix://\(address.path)")
       }
+      let watcher = Task { await engine.watchExits() }
       group.addTask {
         await Signals.wait([SIGINT, SIGTERM])
+        watcher.cancel()
         server.beginGracefulShutdown()
       }
     }

@@ -100,6 +100,7 @@ extension Engine {
     }
     if record.startedAt == 0 && record.state == .exited { record.startedAt = record.finishedAt }
     try? metadata.update(record)
+    if !record.infra { events.publish(.containerStoppedEvent, container: record.id, pod: record.podID) }
     return record
   }
 
@@ -137,6 +138,7 @@ extension Engine {
       stopped.exitCode = 137
       stopped.reason = "Error"
       try? metadata.update(stopped)
+      if !stopped.infra { events.publish(.containerStoppedEvent, container: stopped.id, pod: stopped.podID) }
     }
     return stopped
   }

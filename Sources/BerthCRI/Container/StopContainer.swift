@@ -23,7 +23,6 @@ extension RuntimeService {
           _ = try engine.stop(stored, signal: signal, timeout: Double(request.timeout))
         }
       }
-      engine.events.publish(.containerStoppedEvent, container: found.id, pod: found.podID)
       return Runtime_V1_StopContainerResponse()
     }
   }

@@ -66,3 +66,23 @@ extension Engine {
     }
   }
 }
+
+extension Engine {
+  /// Notices containers that end by themselves: every second, a running container whose
+  /// monitor wrote its exit is refreshed (its record becomes exited, a STOPPED event goes out),
+  /// under its lock. Runs until the task is cancelled.
+  public func watchExits() async {
+    while !Task.isCancelled {
+      try? await Task.sleep(nanoseconds: 1_000_000_000)
+      let metadata = self.metadata
+      guard let running = try? await offload({ try metadata.containers().filter { $0.state == .running } }) else { continue }
+      for container in running where Sys.exists(exitFile(container.id)) {
+        _ = try? await locks.with(container.id) {
+          try await offload { [self] in
+            if let current = try metadata.container(container.id) { _ = refreshed(current) }
+          }
+        }
+      }
+    }
+  }
+}

@@ -34,6 +34,7 @@ extension Engine {
       for container in try metadata.containers(pod: id) {
         destroy(container)
         try metadata.removeContainer(container.id)
+        if !container.infra { events.publish(.containerDeletedEvent, container: container.id, pod: id) }
       }
       try unpinNamespaces(dir: pod.stateDir)
       SandboxFiles.remove(dir: pod.stateDir)
