@@ -31,6 +31,7 @@ let package = Package(
     .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
     .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
     .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
   ],
   targets: [
     // Errors shared by every layer: a code, a message and a cause chain. No dependencies.
@@ -134,6 +135,7 @@ let package = Package(
         "BerthCRIProto", "BerthImages", "BerthRegistry", "BerthOCI", "BerthError", "BerthSys", "BerthCNI",
         "BerthRuntimeClient", "BerthMetadata", "BerthSnapshots",
         .product(name: "GRPCCore", package: "grpc-swift-2"), .product(name: "TOMLKit", package: "TOMLKit"),
+        .product(name: "Logging", package: "swift-log"),
       ]),
     // The daemon: the gRPC server on a unix socket.
     .executableTarget(
@@ -141,7 +143,7 @@ let package = Package(
       dependencies: [
         "BerthCRI", "BerthCRIProto", "BerthImages", .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
       ]),
     // The CRI lifecycle benchmark client (scripts/bench-cri): times every RPC against any CRI
     // endpoint, berthd or containerd. Not shipped.

@@ -7,6 +7,7 @@ import BerthImages
 import BerthRegistry
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
+import Logging
 
 /// `berthd`: the CRI server (`berthd serve`, the default) and `berthd config`.
 struct Daemon: AsyncParsableCommand {
@@ -69,6 +70,12 @@ struct Serve: AsyncParsableCommand {
 
   func run() async throws {
     let config = try options.effective()
+    let level = Logger.Level(rawValue: config.logLevel) ?? .info
+    LoggingSystem.bootstrap { label in
+      var handler = StreamLogHandler.standardError(label: label)
+      handler.logLevel = level
+      return handler
+    }
     let listen = config.listen
     // A socket left by a daemon that was killed is replaced; one that answers is another
     // berthd's, and taking it over would cut kubelet off from it. Checked before anything is

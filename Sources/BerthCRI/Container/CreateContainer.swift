@@ -84,6 +84,8 @@ extension Engine {
       throw error
     }
     events.publish(.containerCreatedEvent, container: record.id, pod: record.podID)
+    Self.log(
+      "container created", level: .info, ["container": "\(record.id)", "pod": "\(record.podID)", "name": "\(record.name)"])
     return record.id
   }
 

@@ -18,6 +18,7 @@ extension RuntimeService {
         }
       }
       engine.events.publish(.containerDeletedEvent, container: found.id, pod: found.podID)
+      Engine.log("container removed", level: .info, ["container": "\(found.id)"])
       return Runtime_V1_RemoveContainerResponse()
     }
   }

@@ -35,6 +35,7 @@ extension RuntimeService {
         }
       }
       engine.events.publish(.containerStartedEvent, container: found.id, pod: found.podID)
+      Engine.log("container started", level: .info, ["container": "\(found.id)"])
       return Runtime_V1_StartContainerResponse()
     }
   }

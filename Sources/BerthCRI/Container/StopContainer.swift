@@ -23,6 +23,7 @@ extension RuntimeService {
           _ = try engine.stop(stored, signal: signal, timeout: Double(request.timeout))
         }
       }
+      Engine.log("container stopped", level: .info, ["container": "\(found.id)", "signal": "\(signal)"])
       return Runtime_V1_StopContainerResponse()
     }
   }

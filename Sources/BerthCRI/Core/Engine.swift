@@ -10,6 +10,7 @@ import BerthRegistry
 import BerthRuntimeClient
 import BerthSys
 import GRPCCore
+import Logging
 
 /// What every RuntimeService RPC works with: the configuration, the image store, the pod and
 /// container records, CNI, the runtime handlers, and the per-object locks. One per daemon.
@@ -109,10 +110,14 @@ public final class Engine: Sendable {
     return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
   }
 
-  /// A line on berthd's standard error.
-  static func log(_ message: String) {
-    var line = "berthd: " + message + "\n"
-    line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+  /// berthd's structured log (swift-log; the daemon bootstraps the handler and the level
+  /// from `berthd.log_level`).
+  static let logger = Logger(label: "berthd")
+
+  /// Logs `message` with `metadata` (pod and container ids) at `level` (warning by default:
+  /// most callers report something that went wrong and was undone).
+  static func log(_ message: String, level: Logger.Level = .warning, _ metadata: Logger.Metadata = [:]) {
+    logger.log(level: level, "\(message)", metadata: metadata)
   }
 
   // MARK: - Images

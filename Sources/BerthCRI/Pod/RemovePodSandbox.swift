@@ -20,6 +20,7 @@ extension RuntimeService {
         try await engine.stopPod(pod.id)
         try await engine.removePod(pod.id)
       }
+      Engine.log("pod sandbox removed", level: .info, ["pod": "\(pod.id)"])
       return Runtime_V1_RemovePodSandboxResponse()
     }
   }

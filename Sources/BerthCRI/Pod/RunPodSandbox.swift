@@ -95,6 +95,9 @@ extension Engine {
       _ = try? await offload { undo.run() }
       throw error
     }
+    Self.log(
+      "pod sandbox ready", level: .info,
+      ["pod": "\(id)", "name": "\(metadata.namespace)/\(metadata.name)", "handler": "\(handler)", "ips": "\(record.ips)"])
     return id
   }
 

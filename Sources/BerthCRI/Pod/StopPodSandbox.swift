@@ -16,10 +16,11 @@ extension RuntimeService {
     try await rpc {
       try require(!request.podSandboxID.isEmpty, "pod_sandbox_id is empty")
       guard let pod = try await engine.findPod(request.podSandboxID) else {
-        Engine.log("StopPodSandbox: pod sandbox \(request.podSandboxID) not found; nothing to stop")
+        Engine.log("StopPodSandbox: pod sandbox not found; nothing to stop", level: .info, ["pod": "\(request.podSandboxID)"])
         return Runtime_V1_StopPodSandboxResponse()
       }
       try await engine.locks.with(pod.id) { try await engine.stopPod(pod.id) }
+      Engine.log("pod sandbox stopped", level: .info, ["pod": "\(pod.id)"])
       return Runtime_V1_StopPodSandboxResponse()
     }
   }
