@@ -32,6 +32,8 @@ let package = Package(
     .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
     .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
     .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+    .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
   ],
   targets: [
     // Errors shared by every layer: a code, a message and a cause chain. No dependencies.
@@ -135,7 +137,7 @@ let package = Package(
         "BerthCRIProto", "BerthImages", "BerthRegistry", "BerthOCI", "BerthError", "BerthSys", "BerthCNI",
         "BerthRuntimeClient", "BerthMetadata", "BerthSnapshots",
         .product(name: "GRPCCore", package: "grpc-swift-2"), .product(name: "TOMLKit", package: "TOMLKit"),
-        .product(name: "Logging", package: "swift-log"),
+        .product(name: "Logging", package: "swift-log"), .product(name: "Prometheus", package: "swift-prometheus"),
       ]),
     // The daemon: the gRPC server on a unix socket.
     .executableTarget(
@@ -144,6 +146,8 @@ let package = Package(
         "BerthCRI", "BerthCRIProto", "BerthImages", .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
+        .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
       ]),
     // The CRI lifecycle benchmark client (scripts/bench-cri): times every RPC against any CRI
     // endpoint, berthd or containerd. Not shipped.

@@ -74,12 +74,26 @@ extension Supervisor {
     }
   }
 
-  /// The init ended with `status` (a wait status): drain the pipes, then finish.
+  /// The init ended with `status` (a wait status): the exit record is written at once (berthd
+  /// reports the container exited from then on), then the pipes are drained and the monitor
+  /// finishes. Draining may take up to the drain timeout: in a pod that shares its PID
+  /// namespace, the init's children outlive it and keep the pipes open.
   func recordExit(_ status: Int32) {
     let (seconds, nanoseconds) = CRILog.now()
     exitStatus = status
     exitedAt = Int64(seconds) * 1_000_000_000 + Int64(nanoseconds)
     drainDeadline = Clock.monotonicNanoseconds() + Supervisor.drainTimeout
+    writeExitRecord()
+    killLeftovers()
+  }
+
+  /// `runtime kill --all ID KILL`: in a pod that shares its PID namespace the init's children
+  /// outlive it (the kernel kills a namespace's processes only when its pid 1 dies); as with
+  /// containerd, a container whose init ended has nothing left running. A container with a PID
+  /// namespace of its own has nothing left, and the call changes nothing. Errors are ignored.
+  func killLeftovers() {
+    let arguments = [options.runtimePath] + options.runtimeGlobalArguments + ["kill", "--all", options.id, "KILL"]
+    _ = try? Spawn.run(options.runtimePath, args: arguments, env: Sys.environment(), timeout: 5)
   }
 
   /// Reads what one stream has and logs the lines it completes; at EOF logs the rest.

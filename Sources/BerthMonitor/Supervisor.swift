@@ -37,6 +37,8 @@ final class Supervisor {
   var exitStatus: Int32?
   var exitedAt: Int64 = 0
   var drainDeadline: UInt64 = 0
+  /// The exit record is on disk.
+  var exitWritten = false
   /// When to drop clean executable pages next (see `ResidentMemory`): `firstTrim` after the
   /// loop starts (the container's first output has used the loop's code paths by then), then
   /// at most every `trimInterval` when something happened since; nil when nothing did.
@@ -182,6 +184,16 @@ final class Supervisor {
     log?.write(lineBuffer)
     log?.close()
     for fd in [stdoutFD, stderrFD, stdinFD] where fd >= 0 { close(fd) }
+    if !exitWritten { writeExitRecord() }
+    for client in clients { close(client.fd) }
+    clients = []
+    cleanUp()
+  }
+
+  /// Writes the exit record (the init's wait status, or 255 when it is unknown) to the exit
+  /// file, atomically, once.
+  func writeExitRecord() {
+    exitWritten = true
     let status = exitStatus ?? 0xff00
     let record = ExitRecord(waitStatus: status, exitedAt: exitedAt, oomKilled: oom?.killed ?? false)
     do {
@@ -193,9 +205,6 @@ final class Supervisor {
     } catch {
       note("cannot write the exit file: \(error)")
     }
-    for client in clients { close(client.fd) }
-    clients = []
-    cleanUp()
   }
 
   /// Appends an error of the monitor itself to runtime.log (its stdio is /dev/null).

@@ -50,8 +50,10 @@ struct NamespacePlan {
 
   func creates(_ kind: NamespaceKind) -> Bool { create.contains(kind) }
   func joins(_ kind: NamespaceKind) -> Bool { join.contains { $0.kind == kind } }
-  /// True if the container has a pid namespace of its own or joins one (then it is not in ours).
-  var ownsPidNamespace: Bool { creates(.pid) || joins(.pid) }
+  /// True if the container's init is pid 1 of a namespace of its own: when it exits, the kernel
+  /// kills every other process of the container. A joined namespace (a pod's) or the host's
+  /// keeps the init's children alive, and `delete` must kill them.
+  var ownsPidNamespace: Bool { creates(.pid) }
 
   /// One clone(2) with every new namespace is enough unless something must be joined first or
   /// a time namespace is asked for (CLONE_NEWTIME does not fit clone's flags; it needs unshare

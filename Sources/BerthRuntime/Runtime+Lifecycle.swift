@@ -47,7 +47,11 @@ extension Runtime {
   public func kill(id: String, signal: Int32, all: Bool = false) throws {
     let record = try store.load(id)
     let status = status(of: record)
-    guard status.canKill else { throw BerthError.state("cannot kill container \(id): it is \(status.rawValue)") }
+    // `--all` also reaches a stopped container: without a PID namespace of its own, its
+    // init's children outlive it in the cgroup (runc allows the same).
+    guard status.canKill || (all && status == .stopped) else {
+      throw BerthError.state("cannot kill container \(id): it is \(status.rawValue)")
+    }
     if all {
       for pid in try cgroups(of: record).processes() { _ = Glibc.kill(pid, signal) }
     } else if Glibc.kill(record.pid, signal) != 0 {

@@ -13,7 +13,8 @@ import CLinuxSys
 /// `berth-runtime pin-namespaces --dir D --net --ipc --uts [--hostname H] [--sysctl k=v]...`
 /// creates `D/net`, `D/ipc`, `D/uts`; the hostname and sysctls are set inside the new
 /// namespaces (a net.* sysctl in the network namespace, kernel.shm*/msg*/sem and fs.mqueue.* in
-/// the IPC one). On any failure nothing stays mounted or created. `--remove --dir D` undoes it.
+/// the IPC one); a new network namespace gets its `lo` up. On any failure nothing stays
+/// mounted or created. `--remove --dir D` undoes it.
 enum PinNamespaces: Verb {
   static let name = "pin-namespaces"
   static let summary = "pin new net/ipc/uts namespaces to files (for pods; not a runc verb)"
@@ -57,6 +58,9 @@ enum PinNamespaces: Verb {
         close(fd)
       }
       try Sys.check(berth_unshare(chosen.reduce(0) { $0 | $1.1 }), "unshare")
+      // A new network namespace has only `lo`, down; the pod wants it up (what CNI's loopback
+      // plugin would do, without running it).
+      if chosen.contains(where: { $0.0 == "net" }) { try Sys.check(berth_loopback_up(), "set lo up in the new network namespace") }
       if let hostname = arguments.value("hostname") {
         guard chosen.contains(where: { $0.0 == "uts" }) else {
           throw BerthError.invalid("pin-namespaces: --hostname needs --uts")

@@ -312,3 +312,21 @@ int berth_spawn(pid_t *pid, const char *path, char *const argv[], char *const en
   for (int i = 0; i < count; i++) close(copies[i]);
   return err;
 }
+
+#include <net/if.h>
+int berth_loopback_up(void) {
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  struct ifreq request;
+  memset(&request, 0, sizeof request);
+  strncpy(request.ifr_name, "lo", IFNAMSIZ - 1);
+  int rc = ioctl(fd, SIOCGIFFLAGS, &request);
+  if (rc == 0 && !(request.ifr_flags & IFF_UP)) {
+    request.ifr_flags |= IFF_UP;
+    rc = ioctl(fd, SIOCSIFFLAGS, &request);
+  }
+  int saved = errno;
+  close(fd);
+  errno = saved;
+  return rc;
+}

@@ -110,7 +110,8 @@ struct Serve: AsyncParsableCommand {
     engine.restore()
     let server = GRPCServer(
       transport: transport,
-      services: [RuntimeService(engine: engine), ImageService(store: store, registries: registries, client: client)])
+      services: [RuntimeService(engine: engine), ImageService(store: store, registries: registries, client: client)],
+      interceptors: [MetricsInterceptor(metrics: engine.metrics)])
     try await withThrowingDiscardingTaskGroup { group in
       group.addTask { try await server.serve() }
       let bound: SocketAddress
@@ -120,9 +121,11 @@ struct Serve: AsyncParsableCommand {
         print("berthd: serving CRI on unix://\(address.path)")
       }
       let watcher = Task { await engine.watchExits() }
+      let metrics = config.metricsListen.isEmpty ? nil : Task { try await MetricsEndpoint.serve(address: config.metricsListen, engine: engine) }
       group.addTask {
         await Signals.wait([SIGINT, SIGTERM])
         watcher.cancel()
+        metrics?.cancel()
         server.beginGracefulShutdown()
       }
     }

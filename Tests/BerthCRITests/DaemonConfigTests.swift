@@ -65,6 +65,19 @@ struct DaemonConfigTests {
     #expect(throws: BerthError.self) { try config.validate() }
   }
 
+  @Test(
+    "the metrics endpoint listens on loopback only",
+    arguments: [
+      ("127.0.0.1:9090", true), ("[::1]:9090", true), ("localhost:1", true), ("0.0.0.0:9090", false),
+      ("10.0.0.1:9090", false), ("127.0.0.1", false), ("127.0.0.1:0", false), ("127.0.0.1:70000", false), (":9090", false),
+    ])
+  func metricsListen(_ address: String, _ valid: Bool) {
+    var config = DaemonConfig()
+    config.metricsListen = address
+    let accepted = (try? config.validate()) != nil
+    #expect(accepted == valid, "\(address)")
+  }
+
   @Test("the rendered config reads back to the same values, drop-ins override the main file")
   func roundTripAndDropIns() throws {
     let dir = NSTemporaryDirectory() + "berthd-config-" + UUID().uuidString

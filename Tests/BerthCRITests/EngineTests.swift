@@ -6,6 +6,7 @@ import BerthOCI
 import BerthRegistry
 import Foundation
 import GRPCCore
+import Synchronization
 import Testing
 
 @testable import BerthCRI
@@ -250,17 +251,17 @@ import Testing
 
   @Test func undoRunsLastFirstOnce() {
     let undo = Undo()
-    var order: [Int] = []
-    undo.add { order.append(1) }
-    undo.add { order.append(2) }
+    let order = Mutex<[Int]>([])
+    undo.add { order.withLock { $0.append(1) } }
+    undo.add { order.withLock { $0.append(2) } }
     undo.run()
     undo.run()
-    #expect(order == [2, 1])
+    #expect(order.withLock { $0 } == [2, 1])
     let committed = Undo()
-    committed.add { order.append(3) }
+    committed.add { order.withLock { $0.append(3) } }
     committed.commit()
     committed.run()
-    #expect(order == [2, 1])
+    #expect(order.withLock { $0 } == [2, 1])
   }
 }
 

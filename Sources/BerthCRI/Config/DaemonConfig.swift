@@ -73,6 +73,14 @@ public struct DaemonConfig: Sendable, Hashable {
     for (name, handler) in handlers where !handler.path.hasPrefix("/") {
       throw BerthError.invalid("runtime.handlers.\(name).path: \"\(handler.path)\" must be an absolute path")
     }
+    if !metricsListen.isEmpty {
+      let host = metricsListen.lastIndex(of: ":").map { String(metricsListen[..<$0]) } ?? ""
+      let port = metricsListen.lastIndex(of: ":").flatMap { Int(metricsListen[metricsListen.index(after: $0)...]) }
+      guard ["127.0.0.1", "localhost", "[::1]"].contains(host), let port, (1...65535).contains(port) else {
+        throw BerthError.invalid(
+          "berthd.metrics_listen: \"\(metricsListen)\" must be a loopback host:port (127.0.0.1:9090, [::1]:9090, localhost:9090)")
+      }
+    }
     let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
     guard levels.contains(logLevel) else {
       throw BerthError.invalid("berthd.log_level: \"\(logLevel)\" is not one of \(levels.joined(separator: ", "))")

@@ -154,7 +154,17 @@ extension Engine {
       }
       do { try runtime.delete(id: id, force: true) } catch { Self.log("runtime delete of container \(id): \(error)") }
     }
-    if let monitor = Monitor.pid(stateDir: containerDir(id)) { Glibc.kill(monitor, SIGKILL) }
+    // The monitor finishes by itself once the container's output is drained (the delete killed
+    // whatever kept the pipes open); one that does not within 2 s is killed.
+    var waited = 0
+    while let monitor = Monitor.pid(stateDir: containerDir(id)) {
+      if waited >= 2000 {
+        Glibc.kill(monitor, SIGKILL)
+        break
+      }
+      usleep(5000)
+      waited += 5
+    }
     unmountRootfs(id: id)
     try? Sys.removeAll(containerDir(id))
   }

@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 
 /// Runs blocking work (runtime binaries, CNI plugins, mounts, SQLite) on a Dispatch thread so
 /// that it never holds a thread of Swift's cooperative pool, which gRPC's handlers share.
@@ -48,17 +49,18 @@ actor KeyedLocks {
 /// The undo steps of a multi-step create, run last-first when the create fails, so a failed
 /// RunPodSandbox or CreateContainer leaves nothing behind. Undo steps must not throw: each
 /// swallows (and should log) its own failure, so one failed step does not skip the others.
-final class Undo: @unchecked Sendable {
-  private var steps: [() -> Void] = []
+final class Undo: Sendable {
+  private let steps = Mutex<[@Sendable () -> Void]>([])
 
-  /// Adds the step that undoes what was just done.
-  func add(_ step: @escaping () -> Void) { steps.append(step) }
+  /// Adds the step that undoes what was just done (from any task: steps run in the order
+  /// they were added, reversed).
+  func add(_ step: @escaping @Sendable () -> Void) { steps.withLock { $0.append(step) } }
 
   /// Runs every step, last first, once.
   func run() {
-    while let step = steps.popLast() { step() }
+    while let step = steps.withLock({ $0.popLast() }) { step() }
   }
 
   /// Forgets the steps: the create succeeded.
-  func commit() { steps.removeAll() }
+  func commit() { steps.withLock { $0.removeAll() } }
 }

@@ -36,6 +36,8 @@ public final class Engine: Sendable {
   /// The node runs the unified (v2-only) cgroup hierarchy.
   let cgroupV2: Bool
   let locks = KeyedLocks()
+  /// CRI call counts and latencies, pod and container gauges (Prometheus).
+  public let metrics = DaemonMetrics()
   /// Container lifecycle events for GetContainerEvents.
   let events = EventHub()
   /// The previous CPU samples, for the stats' CPU rates.
@@ -53,7 +55,9 @@ public final class Engine: Sendable {
     try Sys.mkdirAll(config.root, mode: 0o711)
     for dir in [config.state, config.state + "/pods", config.state + "/containers"] { try Sys.mkdirAll(dir, mode: 0o711) }
     metadata = try MetadataStore(path: config.root + "/berth.db")
-    cni = CNIManager(CNIConfig(confDir: config.cniConfDir, binDirs: config.cniBinDirs, cacheDir: config.root + "/cni/results"))
+    // `lo` is brought up by pin-namespaces, not by CNI's loopback plugin (one exec less per pod).
+    cni = CNIManager(
+      CNIConfig(confDir: config.cniConfDir, binDirs: config.cniBinDirs, cacheDir: config.root + "/cni/results", setUpLoopback: false))
     monitorPath = binDir + "/berth-monitor"
     guard Sys.exists(monitorPath) else { throw BerthError.invalid("berth-monitor not found at \(monitorPath) (it must be installed beside berthd)") }
     if let berth = config.handlers["berth"], Sys.exists(berth.path) {

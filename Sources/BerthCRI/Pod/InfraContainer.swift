@@ -25,7 +25,8 @@ extension Engine {
       try metadata.insert(record)
       undo.add { try? metadata.removeContainer(id) }
       try Sys.mkdirAll(containerDir(id), mode: 0o700)
-      undo.add { [self] in destroy(record) }
+      let created = record
+      undo.add { [self] in destroy(created) }
       try mountRootfs(id: id, image: pause.record)
       let rootfs = rootfsPath(id)
       let spec = try SandboxSpec.build(

@@ -71,18 +71,25 @@ extension Engine {
           try pinNamespaces(dir: dir, config: config, namespaces: namespaces, sysctls: sysctls)
           undo.add { [self] in try? unpinNamespaces(dir: dir) }
         }
+        if namespaces.needsInfra { record.infraID = id }
         if !namespaces.hostNetwork {
+          // CNI ADD and the infra container are independent (the network namespace is pinned
+          // already): they run at the same time.
           record.netnsPath = dir + "/ns/net"
           let attachment = Self.attachment(id: id, record: record, config: config)
           let cni = self.cni
           let netns = record.netnsPath
           undo.add { try? cni.tearDown(containerID: id, netnsPath: netns) }
-          let status = try await offload { try cni.setUp(attachment) }
+          async let network = offload { try cni.setUp(attachment) }
+          var infraError: (any Error)?
+          if namespaces.needsInfra {
+            do { try await startInfra(pod: record, config: config, undo: undo) } catch { infraError = error }
+          }
+          let status = try await network
+          if let infraError { throw infraError }
           record.ips = status.ips
           record.networkReady = true
-        }
-        if namespaces.needsInfra {
-          record.infraID = id
+        } else if namespaces.needsInfra {
           try await startInfra(pod: record, config: config, undo: undo)
         }
         record.state = .ready

@@ -95,3 +95,6 @@ static const unsigned long long BERTH_RESOLVE_NO_MAGICLINKS = 0x02;
 static const unsigned long long BERTH_RESOLVE_NO_SYMLINKS = 0x04;
 static const unsigned long long BERTH_RESOLVE_BENEATH = 0x08;
 static const unsigned long long BERTH_RESOLVE_IN_ROOT = 0x10;
+// Sets the loopback interface of the calling process's network namespace up: struct ifreq is a
+// union of interface fields Swift imports awkwardly. For new pod network namespaces.
+int berth_loopback_up(void);
