@@ -16,13 +16,18 @@ import BerthSys
 /// loses nothing: the next access maps the same page from the page cache again. Pages the
 /// process wrote (private copies) are kept. The monitor calls it when its loop goes idle, so
 /// only what the loop itself touches comes back.
-enum ResidentMemory {
-  /// Unmaps the clean file pages of the executable; returns how many pages it dropped.
+///
+/// berthd uses it too (`allFiles: true`: its shared libraries as well) once it has been idle
+/// for a while: a dynamically linked daemon maps tens of megabytes of code it needs only while
+/// it serves calls.
+public enum ResidentMemory {
+  /// Unmaps the clean file pages of the executable (and, with `allFiles`, of every file
+  /// mapping: shared libraries); returns how many pages it dropped.
   @discardableResult
-  static func dropCleanPages() -> Int {
+  public static func dropCleanPages(allFiles: Bool = false) -> Int {
     // Find every run first and only then drop them, so that the work after the drop (which
     // maps its code back) is as short as possible.
-    let runs = cleanRuns()
+    let runs = cleanRuns(allFiles: allFiles)
     var dropped = 0
     for run in runs where madvise(UnsafeMutableRawPointer(bitPattern: run.start), Int(run.length), MADV_DONTNEED) == 0 {
       dropped += Int(run.length)
@@ -33,13 +38,13 @@ enum ResidentMemory {
   static var pageSize: UInt { UInt(sysconf(Int32(_SC_PAGESIZE))) }
 
   /// The runs of present (pagemap bit 63), file-backed (bit 61) pages of the executable.
-  static func cleanRuns() -> [(start: UInt, length: UInt)] {
+  static func cleanRuns(allFiles: Bool = false) -> [(start: UInt, length: UInt)] {
     let pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC)
     guard pagemap >= 0 else { return [] }
     defer { close(pagemap) }
     let pageSize = pageSize
     var runs: [(start: UInt, length: UInt)] = []
-    for (start, end) in executableMappings() {
+    for (start, end) in fileMappings(allFiles: allFiles) {
       let count = Int((end - start) / pageSize)
       var entries = [UInt64](repeating: 0, count: count)
       let n = entries.withUnsafeMutableBytes { pread(pagemap, $0.baseAddress, $0.count, off_t(start / pageSize) * 8) }
@@ -55,8 +60,9 @@ enum ResidentMemory {
     return runs
   }
 
-  /// The address ranges of /proc/self/exe's mappings, from /proc/self/maps.
-  static func executableMappings() -> [(start: UInt, end: UInt)] {
+  /// The address ranges of /proc/self/exe's mappings (with `allFiles`, of every mapping of a
+  /// file), from /proc/self/maps.
+  static func fileMappings(allFiles: Bool = false) -> [(start: UInt, end: UInt)] {
     var buffer = [CChar](repeating: 0, count: 4096)
     let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
     guard length > 0, let text = try? Sys.readFile("/proc/self/maps") else { return [] }
@@ -65,7 +71,9 @@ enum ResidentMemory {
     for line in text.split(separator: "\n") {
       // "start-end perms offset dev inode path"
       let fields = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
-      guard fields.count == 6, fields[5].trimmingSpaces == executable else { continue }
+      guard fields.count == 6 else { continue }
+      let path = fields[5].trimmingSpaces
+      guard path == executable || (allFiles && path.hasPrefix("/") && !path.hasPrefix("/dev/")) else { continue }
       let range = fields[0].split(separator: "-")
       guard range.count == 2, let start = UInt(range[0], radix: 16), let end = UInt(range[1], radix: 16) else { continue }
       mappings.append((start, end))

@@ -121,10 +121,12 @@ struct Serve: AsyncParsableCommand {
         print("berthd: serving CRI on unix://\(address.path)")
       }
       let watcher = Task { await engine.watchExits() }
+      let trimmer = Task { await engine.trimWhenIdle() }
       let metrics = config.metricsListen.isEmpty ? nil : Task { try await MetricsEndpoint.serve(address: config.metricsListen, engine: engine) }
       group.addTask {
         await Signals.wait([SIGINT, SIGTERM])
         watcher.cancel()
+        trimmer.cancel()
         metrics?.cancel()
         server.beginGracefulShutdown()
       }

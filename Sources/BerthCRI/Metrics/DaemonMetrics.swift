@@ -1,6 +1,8 @@
 import BerthMetadata
 import GRPCCore
+import BerthSys
 import Prometheus
+import Synchronization
 
 /// berthd's Prometheus metrics (swift-prometheus): every CRI call counted by method and status
 /// code with its latency, and the pods and containers on record by state. Served as text by
@@ -14,8 +16,15 @@ public final class DaemonMetrics: Sendable {
     .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(30),
   ]
 
+  /// When the last CRI call started or ended (monotonic nanoseconds): the idle trim waits for
+  /// quiet.
+  let lastCall = Atomic<UInt64>(0)
+
   /// An empty registry.
   public init() {}
+
+  /// Notes that a call starts or ends now.
+  func noteCall() { lastCall.store(Clock.monotonicNanoseconds(), ordering: .relaxed) }
 
   /// Counts one finished CRI call and records how long it took.
   func record(method: String, code: String, duration: Duration) {
@@ -76,6 +85,8 @@ public struct MetricsInterceptor: ServerInterceptor {
     let start = ContinuousClock.now
     let method = context.descriptor.method
     let metrics = self.metrics
+    metrics.noteCall()
+    defer { metrics.noteCall() }
     var response: StreamingServerResponse<Output>
     do {
       response = try await next(request, context)
