@@ -10,13 +10,6 @@ BD_NAME=crictl
 # shellcheck source=berthd-lib.sh
 . "$(dirname "$0")/berthd-lib.sh"
 trap bd_cleanup EXIT
-IMAGE=localhost:5000/e2e-test-images/busybox:1.29-2
-FAILED=0
-check() { # check NAME CONDITION...
-	local name=$1
-	shift
-	if "$@"; then echo "ok   $name"; else echo "FAIL $name"; FAILED=$((FAILED + 1)); fi
-}
 
 bd_setup
 bd_start

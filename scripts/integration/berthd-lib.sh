@@ -24,7 +24,18 @@ BD_STATE=/run/berth-$BD_NAME-$BD_HANDLER
 BD_SOCK=$BD_STATE/berth.sock
 BD_PID=
 
+# The busybox image the scripts run, and the count of failed checks.
+IMAGE=localhost:5000/e2e-test-images/busybox:1.29-2
+FAILED=0
+
 bd_log() { echo "berthd-$BD_NAME: $*" >&2; }
+
+# check NAME CONDITION...: runs the condition, prints ok or FAIL, counts failures.
+check() {
+	local name=$1
+	shift
+	if "$@"; then echo "ok   $name"; else echo "FAIL $name"; FAILED=$((FAILED + 1)); fi
+}
 
 crictl() { "$BD_SHARED/../bin/crictl" --timeout 60s --runtime-endpoint "unix://$BD_SOCK" --image-endpoint "unix://$BD_SOCK" "$@"; }
 

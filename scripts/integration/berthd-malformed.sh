@@ -10,8 +10,6 @@ BD_NAME=malformed
 # shellcheck source=berthd-lib.sh
 . "$(dirname "$0")/berthd-lib.sh"
 trap bd_cleanup EXIT
-IMAGE=localhost:5000/e2e-test-images/busybox:1.29-2
-FAILED=0
 # expect CODE NAME COMMAND...: the command fails and its message names the gRPC code.
 expect() {
 	local code=$1 name=$2 out
