@@ -114,9 +114,13 @@ public struct MetricsInterceptor: ServerInterceptor {
     return response
   }
 
-  /// The gRPC status code's name (`ok`, `not_found`, ...).
+  /// The gRPC status code's name in snake case (`not_found`, `invalid_argument`, ...).
   static func code(_ error: any Error) -> String {
     guard let error = error as? RPCError else { return "unknown" }
-    return String(describing: error.code).lowercased()
+    var name = ""
+    for character in String(describing: error.code) {
+      if character.isUppercase { name += "_" + character.lowercased() } else { name.append(character) }
+    }
+    return name
   }
 }
