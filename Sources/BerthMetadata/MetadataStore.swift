@@ -17,6 +17,10 @@ public final class MetadataStore: Sendable {
     var configuration = Configuration()
     configuration.busyMode = .timeout(30)
     configuration.label = "berth-metadata"
+    // WAL with synchronous=NORMAL: a commit does not wait for fsync; the database stays
+    // consistent, and only a power loss or kernel crash can take back the last commits, which
+    // describe containers that such a crash ends anyway (their state lives in /run).
+    configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
     do {
       pool = try DatabasePool(path: path, configuration: configuration)
       try Self.migrator.migrate(pool)
