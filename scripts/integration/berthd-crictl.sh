@@ -57,6 +57,15 @@ crictl rm "$server" "$client" >/dev/null
 crictl stopp "$pod" >/dev/null
 crictl rmp "$pod" >/dev/null
 check "pod and containers removed" [ "$(crictl ps -qa | wc -l)$(crictl pods -q | wc -l)" = 00 ]
+
+# A pod whose infra ("pause") process dies is reported not ready (kubelet then recreates it).
+pod=$(crictl runp "$cfg/pod.json")
+pause=$(crictl inspectp "$pod" | jq -r '.info.pid')
+kill -KILL "$pause"
+sleep 2.5
+check "a pod whose infra process was killed is NotReady" [ "$(crictl inspectp -o go-template --template '{{.status.state}}' "$pod")" = SANDBOX_NOTREADY ]
+crictl stopp "$pod" >/dev/null
+crictl rmp "$pod" >/dev/null
 bd_leaks || FAILED=$((FAILED + 1))
 echo "berthd-crictl: $FAILED failed"
 [ "$FAILED" = 0 ]

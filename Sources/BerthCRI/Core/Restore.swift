@@ -70,7 +70,8 @@ extension Engine {
 extension Engine {
   /// Notices containers that end by themselves: every second, a running container whose
   /// monitor wrote its exit is refreshed (its record becomes exited, a STOPPED event goes out),
-  /// under its lock. Runs until the task is cancelled.
+  /// under its lock. A pod whose infra container ended is not ready any more (its containers
+  /// lost their PID namespace's init; kubelet recreates the pod). Runs until cancelled.
   public func watchExits() async {
     while !Task.isCancelled {
       try? await Task.sleep(nanoseconds: 1_000_000_000)
@@ -79,7 +80,13 @@ extension Engine {
       for container in running where Sys.exists(exitFile(container.id)) {
         _ = try? await locks.with(container.id) {
           try await offload { [self] in
-            if let current = try metadata.container(container.id) { _ = refreshed(current) }
+            guard let current = try metadata.container(container.id) else { return }
+            let now = refreshed(current)
+            if now.infra, now.state == .exited, var pod = try metadata.pod(now.podID), pod.state == .ready {
+              pod.state = .notReady
+              try metadata.update(pod)
+              Self.log("pod sandbox is not ready: its infra container exited", level: .warning, ["pod": "\(pod.id)"])
+            }
           }
         }
       }
