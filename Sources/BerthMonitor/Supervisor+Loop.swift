@@ -74,16 +74,15 @@ extension Supervisor {
     }
   }
 
-  /// The init ended with `status` (a wait status): the exit record is written at once (berthd
-  /// reports the container exited from then on), then the pipes are drained and the monitor
-  /// finishes. Draining may take up to the drain timeout: in a pod that shares its PID
-  /// namespace, the init's children outlive it and keep the pipes open.
+  /// The init ended with `status` (a wait status): what it left running is killed (in a pod
+  /// that shares its PID namespace its children outlive it and would keep the pipes open),
+  /// the pipes are drained (at most until the drain timeout), and only then is the exit record
+  /// written: when berthd reports the container exited, its log is complete.
   func recordExit(_ status: Int32) {
     let (seconds, nanoseconds) = CRILog.now()
     exitStatus = status
     exitedAt = Int64(seconds) * 1_000_000_000 + Int64(nanoseconds)
     drainDeadline = Clock.monotonicNanoseconds() + Supervisor.drainTimeout
-    writeExitRecord()
     killLeftovers()
   }
 

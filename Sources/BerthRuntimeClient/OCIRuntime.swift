@@ -119,8 +119,11 @@ public struct OCIRuntime: Sendable {
       onStart: { _ in
         if let timeout { deadline.arm(after: timeout) }
       })
-    if deadline.disarm() { output.timedOut = true }
+    // Spawn's own (later) timeout killed the runtime: its process may still run. When the
+    // deadline fired, the runtime reaped the process itself, and its pid must not be signalled
+    // again (it may belong to someone else by now).
     if output.timedOut { deadline.killProcess() }
+    if deadline.disarm() { output.timedOut = true }
     return output
   }
 

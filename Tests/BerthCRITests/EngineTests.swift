@@ -197,7 +197,7 @@ import Testing
   }
 
   @Test(arguments: [
-    ("SIGTERM", Int32(15)), ("TERM", 15), ("sigquit", 3), ("9", 9), ("SIGRTMIN+3", 37), ("RTMAX-1", 63), ("SIGNOPE", -1), ("0", -1),
+    ("SIGTERM", Int32(15)), ("TERM", 15), ("sigquit", 3), ("9", 9), ("SIGRTMIN+3", 37), ("RTMAX-1", 63), ("sigrtminplus1", 35), ("sigrtmaxminus14", 50), ("SIGNOPE", -1), ("0", -1),
   ])
   func signalNames(_ text: String, _ number: Int32) {
     #expect(Engine.signalNumber(text) ?? -1 == number)

@@ -70,6 +70,23 @@ check "crictl logs reads the log after the restart ($logs)" grep -q '^tick' <<<"
 out=$(crictl exec -s "${tickers[1]}" echo alive 2>&1 || true)
 check "exec into a container started before the restart" [ "$out" = alive ]
 
+# A quiet container whose monitor dies (killed by hand, OOM) is UNKNOWN, not exited: it still
+# runs. (One that writes output dies of SIGPIPE with its monitor.) StopContainer kills it
+# through the runtime, RemoveContainer removes it.
+cat >"$cfg/quiet.json" <<JSON
+{ "metadata": { "name": "quiet" }, "image": { "image": "$IMAGE" }, "command": ["sleep", "3600"], "linux": {} }
+JSON
+quiet=$(crictl create "${pods[4]}" "$cfg/quiet.json" "$cfg/pod5.json")
+crictl start "$quiet" >/dev/null
+kill -KILL "$(crictl inspect "$quiet" | jq -r .info.monitorPID)"
+sleep 0.3
+state=$(crictl inspect -o go-template --template '{{.status.state}}' "$quiet")
+check "a container whose monitor was killed is reported UNKNOWN ($state)" [ "$state" = CONTAINER_UNKNOWN ]
+crictl stop "$quiet" >/dev/null
+state=$(crictl inspect -o go-template --template '{{.status.state}} {{.status.exitCode}}' "$quiet")
+check "StopContainer kills it through the runtime ($state)" [ "$state" = "CONTAINER_EXITED 137" ]
+crictl rm "$quiet" >/dev/null
+
 crictl stop "${tickers[@]}" >/dev/null
 check "stop works after the restart" [ "$(crictl ps -q --state running | wc -l)" = 0 ]
 code=$(crictl inspect -o go-template --template '{{.status.exitCode}}' "${tickers[0]}")

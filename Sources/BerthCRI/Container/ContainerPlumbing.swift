@@ -71,42 +71,49 @@ extension Engine {
   }
 
   /// The record with what the monitor and the runtime know now: a running or created container
-  /// whose monitor wrote its exit becomes exited (code, time, reason, OOM); one whose monitor is
-  /// gone without a word becomes exited with reason "Unknown". Saved when it changed.
+  /// whose monitor wrote its exit becomes exited (code, time, reason, OOM). One whose monitor is
+  /// gone without a word is asked of the runtime: still alive, it becomes `unknown` (StopContainer
+  /// and RemoveContainer then kill it through the runtime); gone, exited with reason "Unknown".
+  /// Saved, and STOPPED published, only when the stored record did not change meanwhile.
   func refreshed(_ record: ContainerRecord) -> ContainerRecord {
     guard record.state == .running || (record.state == .created && record.pid > 0) else { return record }
-    var record = record
+    var updated = record
     if let exit = Monitor.readExit(exitFile(record.id)) {
-      record.state = .exited
-      record.exitCode = exit.exitCode
-      record.finishedAt = exit.exitedAt
-      record.reason = exit.reason ?? (exit.oomKilled ? "OOMKilled" : exit.exitCode == 0 ? "Completed" : "Error")
+      updated.apply(exit)
     } else if !Monitor.isRunning(stateDir: containerDir(record.id)) {
       // The monitor writes the exit before it exits; check once more after seeing it gone.
       if let exit = Monitor.readExit(exitFile(record.id)) {
-        record.state = .exited
-        record.exitCode = exit.exitCode
-        record.finishedAt = exit.exitedAt
-        record.reason = exit.reason ?? (exit.exitCode == 0 ? "Completed" : "Error")
+        updated.apply(exit)
+      } else if let state = try? runtime(record.handler).state(id: record.id), state.status != .stopped {
+        updated.state = .unknown
+        updated.reason = "Unknown"
+        updated.message = "the container's monitor is gone while the container still runs (\(state.status.rawValue))"
       } else {
-        record.state = .exited
-        record.exitCode = 255
-        record.finishedAt = Self.now()
-        record.reason = "Unknown"
-        record.message = "the container's monitor is gone and left no exit status"
+        updated.state = .exited
+        updated.exitCode = 255
+        updated.finishedAt = Self.now()
+        updated.reason = "Unknown"
+        updated.message = "the container's monitor is gone and left no exit status"
       }
     } else {
       return record
     }
-    if record.startedAt == 0 && record.state == .exited { record.startedAt = record.finishedAt }
-    try? metadata.update(record)
-    if !record.infra { events.publish(.containerStoppedEvent, container: record.id, pod: record.podID) }
-    return record
+    // Another call may have moved the record on (started it, updated it) since it was read.
+    guard let stored = try? metadata.container(record.id) else { return updated }
+    guard stored.state == record.state, stored.startedAt == record.startedAt else { return stored }
+    do { try metadata.update(updated) } catch { return updated }
+    if !updated.infra && updated.state == .exited {
+      events.publish(.containerStoppedEvent, container: updated.id, pod: updated.podID)
+    }
+    return updated
   }
+
+  /// The longest wait berthd honours (about 115 days): larger timeouts would overflow.
+  static let longestWait: Double = 10_000_000
 
   /// Waits until the monitor recorded the exit, at most `timeout` seconds; true if it did.
   func waitForExit(_ id: String, timeout: Double) -> Bool {
-    let deadline = Clock.monotonicNanoseconds() + UInt64(max(0, timeout) * 1e9)
+    let deadline = Clock.monotonicNanoseconds() + UInt64(min(max(0, timeout), Self.longestWait) * 1e9)
     var pause: UInt32 = 2_000
     while true {
       if Sys.exists(exitFile(id)) { return true }
@@ -118,11 +125,21 @@ extension Engine {
   }
 
   /// Stops a running container: `signal` (SIGTERM by default), SIGKILL after `timeout`
-  /// seconds, and waits for the monitor to record the exit.
+  /// seconds, and waits for the monitor to record the exit. A container in state `unknown`
+  /// (its monitor is gone) is killed through the runtime and waited for there.
   func stop(_ record: ContainerRecord, signal: Int32, timeout: Double) throws -> ContainerRecord {
     let current = refreshed(record)
-    guard current.state == .running || current.state == .created && current.pid > 0 else { return current }
     let runtime = try runtime(record.handler)
+    if current.state == .unknown {
+      try runtime.kill(id: record.id, signal: SIGKILL, all: true)
+      var waited = 0
+      while let state = try runtime.state(id: record.id), state.status != .stopped, waited < 10_000 {
+        usleep(10_000)
+        waited += 10
+      }
+      return try markExited(current, code: 137)
+    }
+    guard current.state == .running || current.state == .created && current.pid > 0 else { return current }
     if current.state == .running && timeout > 0 {
       try runtime.kill(id: record.id, signal: signal)
       if waitForExit(record.id, timeout: timeout) { return refreshed(current) }
@@ -131,28 +148,36 @@ extension Engine {
     if !waitForExit(record.id, timeout: 30) {
       throw BerthError(.timeout, "container \(record.id) did not exit within 30 s of SIGKILL")
     }
-    var stopped = refreshed(current)
-    if stopped.state != .exited {
-      stopped.state = .exited
-      stopped.finishedAt = Self.now()
-      stopped.exitCode = 137
-      stopped.reason = "Error"
-      try? metadata.update(stopped)
-      if !stopped.infra { events.publish(.containerStoppedEvent, container: stopped.id, pod: stopped.podID) }
-    }
+    let stopped = refreshed(current)
+    return stopped.state == .exited ? stopped : try markExited(stopped, code: 137)
+  }
+
+  /// Records an exit berthd caused without a monitor's word (SIGKILL: 137).
+  private func markExited(_ record: ContainerRecord, code: Int32) throws -> ContainerRecord {
+    var stopped = record
+    stopped.state = .exited
+    stopped.finishedAt = Self.now()
+    stopped.exitCode = code
+    stopped.reason = "Error"
+    try metadata.update(stopped)
+    if !stopped.infra { events.publish(.containerStoppedEvent, container: stopped.id, pod: stopped.podID) }
     return stopped
   }
 
   /// Removes everything of a container except its record: kills it if it still runs, deletes
   /// it from the runtime, unmounts and removes its rootfs and directory.
-  func destroy(_ record: ContainerRecord) {
+  /// - Throws: when the runtime cannot delete it (then nothing else is removed, so that the
+  ///   caller keeps the record and the removal can be retried)
+  func destroy(_ record: ContainerRecord) throws {
     let id = record.id
-    if let runtime = try? runtime(record.handler) {
-      if Monitor.isRunning(stateDir: containerDir(id)) && !Sys.exists(exitFile(id)) {
-        try? runtime.kill(id: id, signal: SIGKILL)
-        _ = waitForExit(id, timeout: 10)
-      }
-      do { try runtime.delete(id: id, force: true) } catch { Self.log("runtime delete of container \(id): \(error)") }
+    let runtime = try runtime(record.handler)
+    if Monitor.isRunning(stateDir: containerDir(id)) && !Sys.exists(exitFile(id)) {
+      try? runtime.kill(id: id, signal: SIGKILL)
+      _ = waitForExit(id, timeout: 10)
+    }
+    do { try runtime.delete(id: id, force: true) } catch let error as BerthError where error.code == .notFound {
+    } catch {
+      throw BerthError(.io, "removing container \(id): the runtime could not delete it: \(error)")
     }
     // The monitor finishes by itself once the container's output is drained (the delete killed
     // whatever kept the pipes open); one that does not within 2 s is killed.
@@ -167,5 +192,15 @@ extension Engine {
     }
     unmountRootfs(id: id)
     try? Sys.removeAll(containerDir(id))
+  }
+}
+
+extension ContainerRecord {
+  /// The record of an exit the monitor wrote.
+  mutating func apply(_ exit: ExitRecord) {
+    state = .exited
+    exitCode = exit.exitCode
+    finishedAt = exit.exitedAt
+    reason = exit.reason ?? (exit.oomKilled ? "OOMKilled" : exit.exitCode == 0 ? "Completed" : "Error")
   }
 }

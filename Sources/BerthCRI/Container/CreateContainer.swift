@@ -31,7 +31,8 @@ extension Engine {
     }
     let sandbox = pod.podConfig
     let image = try await image(config.image.image)
-    let infraPID = try await infraRecord(pod).map { refreshed($0) }.map { $0.state == .running ? $0.pid : 0 }
+    let infra = try await infraRecord(pod)
+    let infraPID = try await offload { [self] in infra.map { refreshed($0) }.map { $0.state == .running ? $0.pid : 0 } }
     let environment = try environment(of: pod, config: sandbox, infraPID: infraPID)
     let targetPID = try await targetPIDNamespace(config, pod: pod)
     let id = newID()
@@ -48,14 +49,19 @@ extension Engine {
     let metadata = self.metadata
     let undo = Undo()
     do {
-      record = try await locks.with(id) { [self, record] in
+      // Under the pod's lock: a RemovePodSandbox of the pod waits, and a pod stopped meanwhile
+      // is refused.
+      record = try await locks.with(pod.id) { [self, record] in
         try await offload { [self] in
           var record = record
+          guard let current = try metadata.pod(pod.id), current.state == .ready else {
+            throw RPCError(code: .failedPrecondition, message: "pod sandbox \(pod.id) is not ready: containers cannot be created in it")
+          }
           try metadata.insert(record)  // reserves the name
           undo.add { try? metadata.removeContainer(id) }
           try Sys.mkdirAll(containerDir(id), mode: 0o700)
           let created = record
-          undo.add { [self] in destroy(created) }
+          undo.add { [self] in try? destroy(created) }
           try mountRootfs(id: id, image: image.record)
           let rootfs = rootfsPath(id)
           let spec = try ContainerSpec.build(

@@ -13,7 +13,7 @@ extension RuntimeService {
       try await engine.locks.with(found.id) {
         try await offload { [engine] in
           guard let stored = try engine.metadata.container(found.id) else { return }
-          engine.destroy(stored)
+          try engine.destroy(stored)
           try engine.metadata.removeContainer(stored.id)
         }
       }

@@ -61,6 +61,9 @@ extension Engine {
     if let number = names[name] { return number }
     if name.hasPrefix("RTMIN+"), let offset = Int32(name.dropFirst(6)) { return 34 + offset }
     if name.hasPrefix("RTMAX-"), let offset = Int32(name.dropFirst(6)) { return 64 - offset }
+    // The CRI enum's names: sigrtminplus1 ... sigrtmaxminus14.
+    if name.hasPrefix("RTMINPLUS"), let offset = Int32(name.dropFirst(9)) { return 34 + offset }
+    if name.hasPrefix("RTMAXMINUS"), let offset = Int32(name.dropFirst(10)) { return 64 - offset }
     if name == "RTMIN" { return 34 }
     if name == "RTMAX" { return 64 }
     return nil

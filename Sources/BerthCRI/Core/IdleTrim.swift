@@ -16,7 +16,7 @@ extension Engine {
       let last = metrics.lastCall.load(ordering: .relaxed)
       let now = Clock.monotonicNanoseconds()
       guard now - last >= UInt64(quiet * 1e9), last >= trimmedAt else { continue }
-      let pages = ResidentMemory.dropCleanPages(allFiles: true)
+      guard let pages = try? await offload({ ResidentMemory.dropCleanPages(allFiles: true) }) else { continue }
       trimmedAt = Clock.monotonicNanoseconds()
       Self.log("idle: unmapped \(pages) clean file pages", level: .debug)
     }

@@ -18,7 +18,7 @@ extension Engine {
     for container in containers {
       if container.state == .created && container.pid == 0 {
         Self.log("restore: container \(container.id) was created only half-way; removing it")
-        destroy(container)
+        try? destroy(container)
         try? metadata.removeContainer(container.id)
         continue
       }
@@ -44,7 +44,9 @@ extension Engine {
       let orphan = ContainerRecord(
         id: name, podID: "", name: name, attempt: 0, imageRef: "", imageID: "", createdAt: 0, logPath: "", config: [],
         handler: config.defaultHandler, stateDir: containerDir(name), snapshotKey: Self.snapshotKey(name))
-      destroy(orphan)
+      // Which runtime ran it is not known: each handler deletes it if it has it.
+      for handler in config.handlers.keys.sorted() { try? runtime(handler).delete(id: name, force: true) }
+      try? destroy(orphan)
     }
     for snapshot in (try? images.snapshots.walk()) ?? [] where snapshot.key.hasPrefix("berth-") {
       let id = String(snapshot.key.dropFirst(6))

@@ -26,7 +26,7 @@ extension Engine {
       undo.add { try? metadata.removeContainer(id) }
       try Sys.mkdirAll(containerDir(id), mode: 0o700)
       let created = record
-      undo.add { [self] in destroy(created) }
+      undo.add { [self] in try? destroy(created) }
       try mountRootfs(id: id, image: pause.record)
       let rootfs = rootfsPath(id)
       let spec = try SandboxSpec.build(

@@ -33,7 +33,7 @@ extension Engine {
     try await offload { [self] in
       guard let pod = try metadata.pod(id) else { return }
       for container in try metadata.containers(pod: id) {
-        destroy(container)
+        try destroy(container)
         try metadata.removeContainer(container.id)
         if !container.infra { events.publish(.containerDeletedEvent, container: container.id, pod: id) }
       }

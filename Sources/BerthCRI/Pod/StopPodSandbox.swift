@@ -55,9 +55,13 @@ extension Engine {
       if let infra = try metadata.container(id), infra.infra {
         _ = try stop(infra, signal: SIGKILL, timeout: 0)
       }
-      if pod.networkReady {
+      // A pod with a network namespace is torn down even when its ADD was not recorded as
+      // done (berthd died in RunPodSandbox): DEL of what was never added succeeds. Once done,
+      // the path is forgotten, so a second stop runs no plugin.
+      if pod.networkReady || !pod.netnsPath.isEmpty {
         try cni.tearDown(containerID: id, netnsPath: Sys.exists(pod.netnsPath) ? pod.netnsPath : nil)
         pod.networkReady = false
+        pod.netnsPath = ""
       }
       try unpinNamespaces(dir: pod.stateDir)
       while umount2(pod.stateDir + "/shm", Int32(MNT_DETACH)) == 0 {}
