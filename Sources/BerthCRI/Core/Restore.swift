@@ -71,7 +71,7 @@ extension Engine {
 
 extension Engine {
   /// Notices containers that end by themselves: every second, a running container whose
-  /// monitor wrote its exit is refreshed (its record becomes exited, a STOPPED event goes out),
+  /// monitor wrote its exit (or is gone) is refreshed (its record becomes exited, a STOPPED event goes out),
   /// under its lock. A pod whose infra container ended is not ready any more (its containers
   /// lost their PID namespace's init; kubelet recreates the pod). Runs until cancelled.
   public func watchExits() async {
@@ -79,15 +79,22 @@ extension Engine {
       try? await Task.sleep(nanoseconds: 1_000_000_000)
       let metadata = self.metadata
       guard let running = try? await offload({ try metadata.containers().filter { $0.state == .running } }) else { continue }
-      for container in running where Sys.exists(exitFile(container.id)) {
-        _ = try? await locks.with(container.id) {
-          try await offload { [self] in
-            guard let current = try metadata.container(container.id) else { return }
-            let now = refreshed(current)
-            if now.infra, now.state == .exited, var pod = try metadata.pod(now.podID), pod.state == .ready {
-              pod.state = .notReady
-              try metadata.update(pod)
-              Self.log("pod sandbox is not ready: its infra container exited", level: .warning, ["pod": "\(pod.id)"])
+      // Each ended container under its own lock, side by side: one whose lock a long call
+      // holds (a stop with a grace period) does not hold up the others.
+      let ended = running.filter { Sys.exists(exitFile($0.id)) || !Monitor.isRunning(stateDir: containerDir($0.id)) }
+      await withDiscardingTaskGroup { group in
+        for container in ended {
+          group.addTask { [self] in
+            _ = try? await locks.with(container.id) {
+              try await offload { [self] in
+                guard let current = try metadata.container(container.id) else { return }
+                let now = refreshed(current)
+                if now.infra, now.state != .running, var pod = try metadata.pod(now.podID), pod.state == .ready {
+                  pod.state = .notReady
+                  try metadata.update(pod)
+                  Self.log("pod sandbox is not ready: its infra container ended", level: .warning, ["pod": "\(pod.id)"])
+                }
+              }
             }
           }
         }
