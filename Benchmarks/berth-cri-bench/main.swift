@@ -49,6 +49,9 @@ struct BenchCommand: AsyncParsableCommand {
   @Flag(help: "Print only the summary line, not one line per lifecycle.")
   var summaryOnly = false
 
+  @Flag(help: "Watch GetContainerEvents during the run and print how many of each event came.")
+  var events = false
+
   /// Parses the arguments and runs the command, exiting with its status. (Called from an async
   /// function: in top-level code, `main()` and `run()` resolve to ParsableCommand's synchronous
   /// defaults, which print the help.)
@@ -72,8 +75,22 @@ struct BenchCommand: AsyncParsableCommand {
       target: .unixDomainSocket(path: socket), transportSecurity: .plaintext)
     var options = CallOptions.defaults
     options.timeout = .seconds(120)
+    let counter = EventCounter()
     let samples = try await withGRPCClient(transport: transport) { client in
       try await pull(images: Runtime_V1_ImageService.Client(wrapping: client), options: options)
+      let watchOptions = options
+      let watcher =
+        events
+        ? Task { [client] in
+          try await EventCounter.watch(Runtime_V1_RuntimeService.Client(wrapping: client), into: counter, options: watchOptions)
+        } : nil
+      // Wait (at most 2 s) for the stream to be open, so the first container's events count.
+      var waited = 0
+      while events, await !counter.subscribed, waited < 200 {
+        try await Task.sleep(for: .milliseconds(10))
+        waited += 1
+      }
+      defer { watcher?.cancel() }
       let runner = LifecycleRunner(
         runtime: Runtime_V1_RuntimeService.Client(wrapping: client), image: image, script: script, label: label,
         runID: Self.randomToken(), options: options)
@@ -85,8 +102,11 @@ struct BenchCommand: AsyncParsableCommand {
         }
         samples += finished
       }
+      // The last events may still be on their way.
+      if events { try await Task.sleep(for: .milliseconds(500)) }
       return samples
     }
+    if events { print(await counter.line(label: label)) }
     print(Report.summaryLine(samples, label: label, parallel: parallel))
   }
 

@@ -58,6 +58,16 @@ crictl stopp "$pod" >/dev/null
 crictl rmp "$pod" >/dev/null
 check "pod and containers removed" [ "$(crictl ps -qa | wc -l)$(crictl pods -q | wc -l)" = 00 ]
 
+# GetContainerEvents: a watcher sees each of two containers created, started, stopped, deleted.
+bench=$(dirname "$BERTHD")/berth-cri-bench
+if [ -x "$bench" ]; then
+	events=$("$bench" --socket "$BD_SOCK" --iterations 2 --events --summary-only --label events | grep '"type":"events"')
+	all=$(jq -r '.created == 2 and .started == 2 and .stopped == 2 and .deleted == 2' <<<"$events")
+	check "GetContainerEvents streams created, started, stopped, deleted ($events)" [ "$all" = true ]
+else
+	echo "skip GetContainerEvents: $bench is not built"
+fi
+
 # A pod whose infra ("pause") process dies is reported not ready (kubelet then recreates it).
 pod=$(crictl runp "$cfg/pod.json")
 pause=$(crictl inspectp "$pod" | jq -r '.info.pid')
