@@ -42,7 +42,7 @@ extension RuntimeService {
       response.status = status
       if request.verbose {
         let bundle = engine.containerDir(record.id)
-        let spec = (try? Sys.readBytes(bundle + "/config.json")).map { String(decoding: $0, as: UTF8.self) }
+        let spec = try await offload { (try? Sys.readBytes(bundle + "/config.json")).map { String(decoding: $0, as: UTF8.self) } }
         let info = ContainerInfo(
           pid: record.pid, sandboxID: record.podID, runtimeHandler: record.handler, bundle: bundle,
           snapshotKey: record.snapshotKey, monitorPID: Monitor.pid(stateDir: bundle))
