@@ -127,6 +127,8 @@ struct Serve: AsyncParsableCommand {
         await Signals.wait([SIGINT, SIGTERM])
         watcher.cancel()
         trimmer.cancel()
+        // Event streams never end by themselves; the graceful shutdown waits for every call.
+        engine.events.finishAll()
         metrics?.cancel()
         server.beginGracefulShutdown()
       }

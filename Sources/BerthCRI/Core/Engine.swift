@@ -39,7 +39,7 @@ public final class Engine: Sendable {
   /// CRI call counts and latencies, pod and container gauges (Prometheus).
   public let metrics = DaemonMetrics()
   /// Container lifecycle events for GetContainerEvents.
-  let events = EventHub()
+  public let events = EventHub()
   /// The previous CPU samples, for the stats' CPU rates.
   let usageRates = UsageRates()
 

@@ -17,7 +17,7 @@ struct ContainerEvent: Sendable, Equatable {
 /// event published after it subscribed, in publication order; a subscriber that falls more
 /// than `bufferLimit` events behind loses the oldest ones (the kubelet relists when it sees a
 /// gap, so a stalled client must not make berthd hold events without bound).
-final class EventHub: Sendable {
+public final class EventHub: Sendable {
   /// The most events kept for one subscriber that is not reading.
   static let bufferLimit = 1024
 
@@ -33,7 +33,10 @@ final class EventHub: Sendable {
 
   /// A stream of the events published from now on. It ends when its consumer is cancelled (the
   /// gRPC client went away) or stops iterating, and the subscription is then dropped.
-  func subscribe() -> AsyncStream<ContainerEvent> {
+  func subscribe() -> AsyncStream<ContainerEvent> { subscription().stream }
+
+  /// A stream as `subscribe` makes it, and a function that ends it (when the RPC is cancelled).
+  func subscription() -> (stream: AsyncStream<ContainerEvent>, end: @Sendable () -> Void) {
     let (stream, continuation) = AsyncStream.makeStream(of: ContainerEvent.self, bufferingPolicy: .bufferingNewest(Self.bufferLimit))
     let id = state.withLock { state in
       defer { state.nextID += 1 }
@@ -44,7 +47,13 @@ final class EventHub: Sendable {
     continuation.onTermination = { [weak self] _ in
       _ = self?.state.withLock { $0.subscribers.removeValue(forKey: id) }
     }
-    return stream
+    return (stream, { continuation.finish() })
+  }
+
+  /// Ends every stream (the daemon shuts down: the server waits for its calls to finish).
+  public func finishAll() {
+    let all = state.withLock { Array($0.subscribers.values) }
+    for continuation in all { continuation.finish() }
   }
 
   /// Sends `event` to every subscriber. Yielding under the lock gives all subscribers the same

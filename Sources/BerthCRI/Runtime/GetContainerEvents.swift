@@ -10,7 +10,20 @@ extension RuntimeService {
     request: Runtime_V1_GetEventsRequest, response: RPCWriter<Runtime_V1_ContainerEventResponse>, context: ServerContext
   ) async throws {
     // Subscribe before anything else, so no event published after the call began is missed.
-    let events = engine.events.subscribe()
+    // The stream ends when the client cancels the call (gRPC does not cancel the handler's
+    // task for it) or when berthd shuts down (EventHub.finishAll).
+    let (events, end) = engine.events.subscription()
+    try await withRPCCancellationHandler {
+      try await forward(events, to: response, context: context)
+    } onCancelRPC: {
+      end()
+    }
+  }
+
+  /// Writes each event, with the statuses it carries, until the stream ends.
+  private func forward(
+    _ events: AsyncStream<ContainerEvent>, to response: RPCWriter<Runtime_V1_ContainerEventResponse>, context: ServerContext
+  ) async throws {
     for await event in events {
       var message = Runtime_V1_ContainerEventResponse()
       message.containerID = event.containerID
