@@ -165,8 +165,8 @@ bd_leaks() {
 	[ -z "$left" ] || leaks+=" state-files($(echo $left))"
 	ip -o link show type veth 2>/dev/null | grep -q "master $BD_BRIDGE" && leaks+=" veths"
 	pgrep -f "berth-monitor.*$BD_STATE" >/dev/null && leaks+=" monitors"
-	left=$(find /sys/fs/cgroup -maxdepth 3 -path '*/berth/*' -type d 2>/dev/null || true)
-	[ -z "$left" ] || leaks+=" cgroups($(echo "$left" | wc -l))"
+	left=$(find /sys/fs/cgroup -maxdepth 2 -name berth -type d 2>/dev/null || true)
+	[ -z "$left" ] || leaks+=" cgroups($(echo $left))"
 	left=$(iptables-save 2>/dev/null | grep -c "berth-$BD_NAME" || true)
 	[ "${left:-0}" = 0 ] || leaks+=" iptables-rules($left)"
 	if [ -n "$leaks" ]; then

@@ -1,3 +1,4 @@
+import BerthCRIProto
 import BerthError
 import BerthMetadata
 import BerthRuntimeClient
@@ -56,6 +57,7 @@ extension Engine {
       Self.log("restore: removing leftovers of unknown pod \(name)")
       try? unpinNamespaces(dir: podDir(name))
       SandboxFiles.remove(dir: podDir(name))
+      Self.removePodCgroup(podID: name, config: Runtime_V1_PodSandboxConfig())
     }
   }
 

@@ -41,7 +41,7 @@ extension RuntimeService {
         let infra = try await engine.infraRecord(pod)
         let info = PodInfo(
           netns: pod.netnsPath, stateDir: pod.stateDir, runtimeHandler: pod.handler, networkReady: pod.networkReady,
-          ips: pod.ips, cgroupParent: config.linux.cgroupParent.isEmpty ? "/berth/" + pod.id : config.linux.cgroupParent,
+          ips: pod.ips, cgroupParent: SandboxEnvironment.ownedCgroupParent(podID: pod.id, config: config) ?? config.linux.cgroupParent,
           infraContainer: pod.infraID, pid: infra?.pid)
         response.info["info"] = String(decoding: (try? JSON.encode(info)) ?? Array("{}".utf8), as: UTF8.self)
       }

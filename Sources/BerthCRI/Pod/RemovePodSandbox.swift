@@ -39,19 +39,19 @@ extension Engine {
       }
       try unpinNamespaces(dir: pod.stateDir)
       SandboxFiles.remove(dir: pod.stateDir)
-      if let config = try? Runtime_V1_PodSandboxConfig(serializedBytes: pod.config), config.linux.cgroupParent.isEmpty {
-        Self.removeCgroup("/berth/" + id)
-      }
+      Self.removePodCgroup(podID: id, config: pod.podConfig)
       try metadata.removePod(id)
     }
   }
 
-  /// Removes an (empty) cgroup directory from every hierarchy: the pod's parent, which the
-  /// runtime creates for its containers and leaves behind.
-  static func removeCgroup(_ path: String) {
+  /// Removes the pod's cgroup when berthd owns it (`/berth/<podID>`, which the runtime makes as
+  /// the parent of the pod's containers and leaves behind), then `/berth` itself once no pod is
+  /// left in it (rmdir fails, harmlessly, while one is), from every hierarchy.
+  static func removePodCgroup(podID: String, config: Runtime_V1_PodSandboxConfig) {
+    guard let parent = SandboxEnvironment.ownedCgroupParent(podID: podID, config: config) else { return }
     let roots = ((try? Sys.listDirectory("/sys/fs/cgroup")) ?? []).map { "/sys/fs/cgroup/" + $0 } + ["/sys/fs/cgroup"]
-    for root in roots where Sys.isDirectory(root + path) {
-      rmdir(root + path)
+    for root in roots {
+      for path in [parent, SandboxEnvironment.cgroupRoot] where Sys.isDirectory(root + path) { rmdir(root + path) }
     }
   }
 }

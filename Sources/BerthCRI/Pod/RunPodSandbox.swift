@@ -60,7 +60,7 @@ extension Engine {
     try await offload { [record] in try metadataStore.insert(record) }  // reserves the name
     let undo = Undo()
     undo.add { try? metadataStore.removePod(id) }
-    if config.linux.cgroupParent.isEmpty { undo.add { Self.removeCgroup("/berth/" + id) } }
+    undo.add { Self.removePodCgroup(podID: id, config: config) }
     do {
       record = try await locks.with(id) { [record] in
         var record = record

@@ -39,9 +39,9 @@ extension Engine {
     var config = pod.podConfig
     if let overhead { config.linux.overhead = overhead }
     if let resources { config.linux.resources = resources }
-    if pod.state == .ready && config.linux.cgroupParent.isEmpty {
+    if pod.state == .ready, let parent = SandboxEnvironment.ownedCgroupParent(podID: id, config: config) {
       let limits = PodCgroupLimits(resources: config.linux.resources, overhead: config.linux.overhead)
-      let written = try limits.apply(to: "/berth/" + id, cgroups)
+      let written = try limits.apply(to: parent, cgroups)
       if written.isEmpty && limits != PodCgroupLimits() {
         Self.log("UpdatePodSandboxResources \(id): the pod's cgroup does not exist yet; only its config changed")
       }

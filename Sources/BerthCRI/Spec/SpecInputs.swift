@@ -49,13 +49,22 @@ public struct SandboxEnvironment: Sendable {
     self.hostPID = hostPID
   }
 
+  /// The cgroup berthd nests the pods it parents under (`/berth/<podID>`).
+  public static let cgroupRoot = "/berth"
+
+  /// The pod's cgroup when berthd owns it (the kubelet gave no `linux.cgroup_parent`):
+  /// `/berth/<podID>`; nil when the kubelet owns the parent.
+  public static func ownedCgroupParent(podID: String, config: Runtime_V1_PodSandboxConfig) -> String? {
+    config.linux.cgroupParent.isEmpty ? cgroupRoot + "/" + podID : nil
+  }
+
   /// The pod's cgroup parent for the cgroupfs driver: `linux.cgroup_parent` when the kubelet
   /// gives one, else `/berth/<podID>`.
   /// - Throws: `.invalidArgument` for a systemd slice name (`kubepods.slice`) or a relative path,
   ///   which the cgroupfs driver cannot use
   public static func cgroupParent(podID: String, config: Runtime_V1_PodSandboxConfig) throws -> String {
     let parent = config.linux.cgroupParent
-    if parent.isEmpty { return "/berth/" + podID }
+    if let owned = ownedCgroupParent(podID: podID, config: config) { return owned }
     if parent.hasSuffix(".slice") {
       throw BerthError.invalid(
         "linux.cgroup_parent \"\(parent)\" is a systemd slice; berthd uses the cgroupfs driver "
