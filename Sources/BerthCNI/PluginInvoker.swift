@@ -147,10 +147,7 @@ struct PluginInvoker: Sendable {
 
   /// Text on one line: lines trimmed and joined with "; ", at most 1,000 characters.
   static func oneLine(_ text: String) -> String {
-    let lines = text.split(whereSeparator: { $0 == "\n" || $0 == "\r" })
-      .map { $0.trimmingPrefix(while: \.isWhitespace) }
-      .map { String($0.reversed().drop(while: \.isWhitespace).reversed()) }
-      .filter { !$0.isEmpty }
+    let lines = text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).map(\.trimmingWhitespace).filter { !$0.isEmpty }
     let joined = lines.joined(separator: "; ")
     return joined.count > 1000 ? String(joined.prefix(1000)) + "..." : joined
   }

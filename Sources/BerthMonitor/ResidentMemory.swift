@@ -72,7 +72,7 @@ public enum ResidentMemory {
       // "start-end perms offset dev inode path"
       let fields = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
       guard fields.count == 6 else { continue }
-      let path = fields[5].trimmingSpaces
+      let path = fields[5].trimmingWhitespace
       guard path == executable || (allFiles && path.hasPrefix("/") && !path.hasPrefix("/dev/")) else { continue }
       let range = fields[0].split(separator: "-")
       guard range.count == 2, let start = UInt(range[0], radix: 16), let end = UInt(range[1], radix: 16) else { continue }

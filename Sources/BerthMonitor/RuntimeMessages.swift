@@ -1,4 +1,5 @@
 import BerthOCI
+import BerthSys
 
 /// The error message in what an OCI runtime wrote: its `--log` file (JSON lines
 /// `{"level":"error","msg":"..."}` with `--log-format json`), or its stderr, which may be logrus
@@ -9,7 +10,7 @@ public enum RuntimeMessages {
     var lastError: String?
     var lastAny: String?
     for raw in text.split(separator: "\n") {
-      let line = raw.trimmingSpaces
+      let line = raw.trimmingWhitespace[...]
       guard !line.isEmpty else { continue }
       let (level, message) = parse(line)
       guard !message.isEmpty else { continue }
@@ -60,12 +61,3 @@ public enum RuntimeMessages {
   }
 }
 
-extension Substring {
-  /// Without leading and trailing blanks.
-  var trimmingSpaces: Substring {
-    var s = self
-    while let c = s.first, c == " " || c == "\t" || c == "\r" { s = s.dropFirst() }
-    while let c = s.last, c == " " || c == "\t" || c == "\r" { s = s.dropLast() }
-    return s
-  }
-}

@@ -188,3 +188,14 @@ public enum Sys {
 
 /// stat(2) at file scope, where the name means the function rather than `Sys.stat`.
 private func statFollowing(_ path: String, _ st: inout Glibc.stat) -> Int32 { stat(path, &st) }
+
+extension StringProtocol {
+  /// The text without leading and trailing spaces, tabs, carriage returns and newlines.
+  public var trimmingWhitespace: String {
+    let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" }
+    guard let start = firstIndex(where: { !isSpace($0) }), let end = lastIndex(where: { !isSpace($0) }) else {
+      return ""
+    }
+    return String(self[start...end])
+  }
+}

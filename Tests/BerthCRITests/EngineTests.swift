@@ -205,13 +205,28 @@ import Testing
 
   @Test func capabilitiesAreCutToTheBoundingSet() throws {
     let bounding = try #require(Engine.boundingSet)
-    var spec = Spec()
-    spec.process = Spec.Process(
-      args: ["true"], capabilities: Spec.Capabilities(bounding: Capability.names, effective: Capability.names, permitted: Capability.names))
-    let limited = Engine.limitingCapabilities(spec)
-    let kept = Set(limited.process?.capabilities?.bounding ?? [])
+    var context = Runtime_V1_LinuxContainerSecurityContext()
+    context.privileged = true
+    let sets = try SpecCapabilities.sets(for: context, within: bounding)
+    let kept = Set(sets.bounding ?? [])
     #expect(kept == bounding.intersection(Capability.names))
-    #expect(Set(limited.process?.capabilities?.effective ?? []) == kept)
+    #expect(Set(sets.effective ?? []) == kept)
+  }
+
+  @Test func seccompFollowsTheCutCapabilities() throws {
+    // A node without CAP_SYS_ADMIN: asking for it gives neither the capability nor the
+    // syscalls the default profile unlocks with it.
+    var context = Runtime_V1_LinuxContainerSecurityContext()
+    context.capabilities.addCapabilities = ["SYS_ADMIN"]
+    let bounding = Set(Capability.names).subtracting(["CAP_SYS_ADMIN"])
+    let sets = try SpecCapabilities.sets(for: context, within: bounding)
+    let held = Set(sets.bounding ?? [])
+    #expect(!held.contains("CAP_SYS_ADMIN"))
+    let allowed = Set(DefaultSeccomp.profile(capabilities: Array(held)).syscalls?.flatMap(\.names) ?? [])
+    #expect(!allowed.contains("mount"))
+    let unlimited = try SpecCapabilities.sets(for: context)
+    let unlimitedAllowed = Set(DefaultSeccomp.profile(capabilities: unlimited.bounding ?? []).syscalls?.flatMap(\.names) ?? [])
+    #expect(unlimitedAllowed.contains("mount"))
   }
 
   @Test func resolvConfFromTheDNSConfig() throws {

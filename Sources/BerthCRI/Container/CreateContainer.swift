@@ -70,11 +70,11 @@ extension Engine {
               rootfs: rootfs, environment: environment, readFile: Self.fileReader(rootfs: rootfs),
               readProfile: { try? Sys.readBytes($0) }, oomScoreAdjFloor: oomScoreAdjFloor,
               nodeHostname: SandboxFiles.nodeHostname(), targetPIDNamespacePath: targetPID, statDevice: HostDevices.stat,
-              hostDevices: HostDevices.all, cgroupV2: cgroupV2))
+              hostDevices: HostDevices.all, cgroupV2: cgroupV2, boundingSet: Self.boundingSet))
           for path in ContainerSpec.hostPathsToCreate(config) where !Sys.exists(path, follow: false) {
             try Sys.mkdirAll(path, mode: 0o755)
           }
-          try writeBundle(id: id, spec: Self.limitingCapabilities(spec))
+          try writeBundle(id: id, spec: spec)
           if !logPath.isEmpty {
             try Sys.mkdirAll(sandbox.logDirectory, mode: 0o755)
             if let slash = logPath.lastIndex(of: "/") { try Sys.mkdirAll(String(logPath[..<slash]), mode: 0o755) }

@@ -11,26 +11,8 @@ extension Engine {
   static let boundingSet: Set<String>? = {
     guard let status = try? Sys.readFile("/proc/self/status"),
       let line = status.split(separator: "\n").first(where: { $0.hasPrefix("CapBnd:") }),
-      let mask = UInt64(line.dropFirst(7).trimmingCharacters(), radix: 16)
+      let mask = UInt64(line.dropFirst(7).trimmingWhitespace, radix: 16)
     else { return nil }
     return Set(Capability.names.enumerated().filter { mask & (UInt64(1) << UInt64($0.offset)) != 0 }.map(\.element))
   }()
-
-  /// The spec with every capability set cut to the node's bounding set.
-  static func limitingCapabilities(_ spec: Spec) -> Spec {
-    guard let bounding = boundingSet, var capabilities = spec.process?.capabilities else { return spec }
-    let keep: ([String]?) -> [String]? = { $0?.filter { bounding.contains($0) } }
-    capabilities.bounding = keep(capabilities.bounding)
-    capabilities.effective = keep(capabilities.effective)
-    capabilities.permitted = keep(capabilities.permitted)
-    capabilities.inheritable = keep(capabilities.inheritable)
-    capabilities.ambient = keep(capabilities.ambient)
-    var spec = spec
-    spec.process?.capabilities = capabilities
-    return spec
-  }
-}
-
-extension Substring {
-  fileprivate func trimmingCharacters() -> String { String(self).trimmingWhitespace }
 }

@@ -139,12 +139,3 @@ public final class Engine: Sendable {
     return (record, try await offload { try images.config(of: record) })
   }
 }
-
-extension String {
-  /// Without leading and trailing spaces, tabs and newlines.
-  var trimmingWhitespace: String {
-    let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" }
-    guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else { return "" }
-    return String(self[first...last])
-  }
-}

@@ -34,8 +34,8 @@ extension Engine {
           podID: id, config: config, image: pause.config, imageName: self.config.pauseImage, rootfs: rootfs,
           environment: environment, readFile: Self.fileReader(rootfs: rootfs), readProfile: { try? Sys.readBytes($0) },
           oomScoreAdjFloor: oomScoreAdjFloor,
-          cgroupV2: cgroupV2))
-      try writeBundle(id: id, spec: Self.limitingCapabilities(spec))
+          cgroupV2: cgroupV2, boundingSet: Self.boundingSet))
+      try writeBundle(id: id, spec: spec)
       record.pid = try launchMonitor(id: id, handler: pod.handler, logPath: "")
       try runtime(pod.handler).start(id: id)
       record.state = .running

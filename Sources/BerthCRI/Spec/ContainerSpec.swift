@@ -73,7 +73,8 @@ public enum ContainerSpec {
     }
 
     // process
-    let hostname = input.sandbox.hostname.isEmpty ? input.nodeHostname : input.sandbox.hostname
+    // The same rule as the pod's /etc/hostname: the node's name with host network.
+    let hostname = environment.hostNetwork || input.sandbox.hostname.isEmpty ? input.nodeHostname : input.sandbox.hostname
     let requestedUser = try SpecProcess.requestedUser(
       username: context.runAsUsername, uid: context.hasRunAsUser ? context.runAsUser : nil,
       gid: context.hasRunAsGroup ? context.runAsGroup : nil, field: field)
@@ -85,7 +86,7 @@ public enum ContainerSpec {
       args: try SpecProcess.arguments(command: config.command, args: config.args, image: imageConfig),
       env: try SpecProcess.environment(image: imageConfig?.env ?? [], request: config.envs, hostname: hostname),
       cwd: try SpecProcess.workingDirectory(request: config.workingDir, image: imageConfig?.workingDir),
-      capabilities: try SpecCapabilities.sets(for: context),
+      capabilities: try SpecCapabilities.sets(for: context, within: input.boundingSet),
       noNewPrivileges: context.noNewPrivs ? true : nil)
     if config.linux.hasResources {
       process.oomScoreAdj = try SpecProcess.oomScoreAdj(

@@ -23,11 +23,15 @@ public enum DefaultSeccomp {
   /// The profile for a process with the default capabilities (`SpecCapabilities.defaults`).
   public static var profile: Spec.Seccomp { profile(capabilities: SpecCapabilities.defaults) }
 
+  /// The allow-list every process gets, whatever its capabilities (built once: CreateContainer
+  /// asks for a profile every time).
+  static let base = Set(groups.flatMap(\.names))
+
   /// The profile for a process whose bounding set is `capabilities` (`CAP_` names): the base
   /// allow-list plus the groups those capabilities unlock.
   public static func profile(capabilities: [String]) -> Spec.Seccomp {
     let held = Set(capabilities.map { $0.uppercased() })
-    var allowed = Set(groups.flatMap(\.names))
+    var allowed = base
     for (capability, names) in capabilityGroups where held.contains(capability) { allowed.formUnion(names) }
 
     var rules = [Spec.Seccomp.Syscall(names: allowed.sorted(), action: "SCMP_ACT_ALLOW")]

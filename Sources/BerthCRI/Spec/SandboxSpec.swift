@@ -43,7 +43,7 @@ public enum SandboxSpec {
     let requestedUser = try SpecProcess.requestedUser(
       username: "", uid: context.hasRunAsUser ? context.runAsUser : nil,
       gid: context.hasRunAsGroup ? context.runAsGroup : nil, field: field)
-    let capabilities = privileged ? SpecCapabilities.all : []
+    let capabilities = privileged ? SpecCapabilities.all(within: input.boundingSet) : []
     var process = Spec.Process(
       user: try SpecProcess.user(
         requested: requestedUser, image: imageConfig?.user, supplemental: context.supplementalGroups,

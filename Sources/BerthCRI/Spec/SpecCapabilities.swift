@@ -15,6 +15,12 @@ public enum SpecCapabilities {
   /// Every capability this build knows, for privileged containers and `ALL`.
   public static var all: [String] { Capability.names }
 
+  /// Every capability a process on this node can hold: `all` within the node's bounding set
+  /// (nil: no limit). A process cannot gain one outside it; asking fails in capset(2).
+  public static func all(within bounding: Set<String>?) -> [String] {
+    bounding.map { set in all.filter { set.contains($0) } } ?? all
+  }
+
   /// The process capabilities for a security context.
   ///
   /// Privileged: every capability. Otherwise the defaults, then `add_capabilities: ALL`, then
@@ -22,12 +28,17 @@ public enum SpecCapabilities {
   /// with `add: NET_ADMIN` leaves NET_ADMIN, and a capability both added and dropped is
   /// dropped). Names may have the `CAP_` prefix or not, in any case.
   ///
+  /// Then everything is cut to the node's bounding set (`bounding`, nil: no limit), so the
+  /// seccomp profile built from the result allows only what the process can really hold.
+  ///
   /// Bounding, effective and permitted get the result. `add_ambient_capabilities` go into every
   /// set, ambient and inheritable included (the kernel raises an ambient capability only if it is
   /// permitted and inheritable); other capabilities are not inheritable, so a non-root process
   /// keeps only its ambient ones across execve.
   /// - Throws: `.invalidArgument` naming an unknown capability
-  public static func sets(for context: Runtime_V1_LinuxContainerSecurityContext) throws -> Spec.Capabilities {
+  public static func sets(
+    for context: Runtime_V1_LinuxContainerSecurityContext, within bounding: Set<String>? = nil
+  ) throws -> Spec.Capabilities {
     let request = context.capabilities
     let add = try request.addCapabilities.map { try normalize($0, field: "add_capabilities") }
     let drop = try request.dropCapabilities.map { try normalize($0, field: "drop_capabilities") }
@@ -44,7 +55,11 @@ public enum SpecCapabilities {
       for name in add + ambient where name != "ALL" && !set.contains(name) { set.append(name) }
       set.removeAll { drop.contains($0) }
     }
-    let ambientSet = context.privileged ? ambient : ambient.filter { !drop.contains($0) }
+    var ambientSet = context.privileged ? ambient : ambient.filter { !drop.contains($0) }
+    if let bounding {
+      set.removeAll { !bounding.contains($0) }
+      ambientSet.removeAll { !bounding.contains($0) }
+    }
     let ordered = sorted(set)
     let ambientOrdered = sorted(ambientSet)
     return Spec.Capabilities(

@@ -116,6 +116,8 @@ public struct ContainerSpecInput: Sendable {
   public var hostDevices: @Sendable () -> [Spec.Device]
   /// The node runs cgroup v2: containers get a cgroup namespace and `unified` resources apply.
   public var cgroupV2: Bool
+  /// The node's capability bounding set (nil: no limit): no capability outside it is given.
+  public var boundingSet: Set<String>?
 
   /// Creates an input; the closures default to "nothing there".
   public init(
@@ -125,7 +127,8 @@ public struct ContainerSpecInput: Sendable {
     readProfile: @escaping @Sendable (String) -> [UInt8]? = { _ in nil }, oomScoreAdjFloor: Int = 0,
     nodeHostname: String = "", targetPIDNamespacePath: String? = nil,
     statDevice: @escaping @Sendable (String) -> (type: String, major: Int64, minor: Int64, mode: UInt32)? = { _ in nil },
-    hostDevices: @escaping @Sendable () -> [Spec.Device] = { [] }, cgroupV2: Bool = false
+    hostDevices: @escaping @Sendable () -> [Spec.Device] = { [] }, cgroupV2: Bool = false,
+    boundingSet: Set<String>? = nil
   ) {
     self.containerID = containerID
     self.config = config
@@ -143,6 +146,7 @@ public struct ContainerSpecInput: Sendable {
     self.statDevice = statDevice
     self.hostDevices = hostDevices
     self.cgroupV2 = cgroupV2
+    self.boundingSet = boundingSet
   }
 }
 
@@ -171,13 +175,15 @@ public struct SandboxSpecInput: Sendable {
   public var oomScoreAdjFloor: Int
   /// The node runs cgroup v2.
   public var cgroupV2: Bool
+  /// The node's capability bounding set (nil: no limit), for a privileged pod's infra.
+  public var boundingSet: Set<String>?
 
   /// Creates an input; the closures default to "nothing there".
   public init(
     podID: String, config: Runtime_V1_PodSandboxConfig, image: ImageConfig, imageName: String = "", rootfs: String,
     environment: SandboxEnvironment, readFile: @escaping @Sendable (String) -> String? = { _ in nil },
     seccompProfileRoot: String = "", readProfile: @escaping @Sendable (String) -> [UInt8]? = { _ in nil },
-    oomScoreAdjFloor: Int = 0, cgroupV2: Bool = false
+    oomScoreAdjFloor: Int = 0, cgroupV2: Bool = false, boundingSet: Set<String>? = nil
   ) {
     self.podID = podID
     self.config = config
@@ -190,5 +196,6 @@ public struct SandboxSpecInput: Sendable {
     self.readProfile = readProfile
     self.oomScoreAdjFloor = oomScoreAdjFloor
     self.cgroupV2 = cgroupV2
+    self.boundingSet = boundingSet
   }
 }
