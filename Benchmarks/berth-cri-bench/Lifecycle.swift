@@ -42,6 +42,8 @@ struct RunningPod: Sendable {
   var sample: Sample
   /// When RunPodSandbox was called, so the whole lifecycle can be measured.
   var began: ContinuousClock.Instant
+  /// The pod's log directory, removed with the pod (kubelet's job, which this client plays).
+  var logDirectory: String
 }
 
 /// Drives pod lifecycles against one CRI endpoint, timing every call.
@@ -65,6 +67,9 @@ struct LifecycleRunner: Sendable {
   /// runtime must kill what remains of the container.
   static let defaultScript = "trap 'exit 0' TERM; sleep 3600 & wait"
 
+  /// Where the pods' log directories go; each is removed with its pod.
+  static let logRoot = "/tmp/berth-cri-bench"
+
   /// Runs RunPodSandbox, CreateContainer and StartContainer; on failure removes what was made.
   /// - Parameters:
   ///   - round: The round the lifecycle belongs to.
@@ -72,7 +77,7 @@ struct LifecycleRunner: Sendable {
   /// - Returns: The running pod, with the three timings.
   func start(round: Int, slot: Int) async throws -> RunningPod {
     let name = "\(label)-\(runID)-\(round)-\(slot)"
-    let logDirectory = "/tmp/berth-cri-bench/\(label)/\(name)"
+    let logDirectory = "\(Self.logRoot)/\(label)/\(name)"
     try makeDirectories(logDirectory)
     var podConfig = Runtime_V1_PodSandboxConfig()
     podConfig.metadata.name = name
@@ -86,8 +91,14 @@ struct LifecycleRunner: Sendable {
     let began = ContinuousClock.now
     var runRequest = Runtime_V1_RunPodSandboxRequest()
     runRequest.config = podConfig
-    let podID = try await timed(.runPodSandbox, &sample) {
-      try await runtime.runPodSandbox(runRequest, options: options).podSandboxID
+    let podID: String
+    do {
+      podID = try await timed(.runPodSandbox, &sample) {
+        try await runtime.runPodSandbox(runRequest, options: options).podSandboxID
+      }
+    } catch {
+      Self.removeLogs(logDirectory)
+      throw error
     }
     do {
       var container = Runtime_V1_ContainerConfig()
@@ -109,9 +120,9 @@ struct LifecycleRunner: Sendable {
         try await runtime.startContainer(startRequest, options: options)
       }
       sample.podStart = milliseconds(ContinuousClock.now - began)
-      return RunningPod(podID: podID, containerID: containerID, sample: sample, began: began)
+      return RunningPod(podID: podID, containerID: containerID, sample: sample, began: began, logDirectory: logDirectory)
     } catch {
-      await discard(podID: podID)
+      await discard(podID: podID, logDirectory: logDirectory)
       throw error
     }
   }
@@ -140,15 +151,17 @@ struct LifecycleRunner: Sendable {
         try await runtime.removePodSandbox(removePod, options: options)
       }
     } catch {
-      await discard(podID: pod.podID)
+      await discard(podID: pod.podID, logDirectory: pod.logDirectory)
       throw error
     }
     sample.lifecycle = milliseconds(ContinuousClock.now - pod.began)
+    Self.removeLogs(pod.logDirectory)
     return sample
   }
 
   /// Best-effort removal of a pod a failed lifecycle left (errors ignored: the run already failed).
-  private func discard(podID: String) async {
+  private func discard(podID: String, logDirectory: String) async {
+    defer { Self.removeLogs(logDirectory) }
     var stopPod = Runtime_V1_StopPodSandboxRequest()
     stopPod.podSandboxID = podID
     _ = try? await runtime.stopPodSandbox(stopPod, options: options)
@@ -165,6 +178,22 @@ struct LifecycleRunner: Sendable {
     let result = try await body()
     sample.rpc[step] = milliseconds(ContinuousClock.now - begin)
     return result
+  }
+
+  /// Removes a removed pod's log directory (the container's log in it), then the label's and
+  /// the root directory when they are left empty (another run may still use them).
+  static func removeLogs(_ directory: String) {
+    if let entries = opendir(directory) {
+      while let entry = readdir(entries) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        if name != "." && name != ".." { unlink(directory + "/" + name) }
+      }
+      closedir(entries)
+    }
+    var path = directory
+    while path.count > 1, rmdir(path) == 0, path != logRoot, let slash = path.lastIndex(of: "/") {
+      path = String(path[..<slash])
+    }
   }
 
   /// `mkdir -p`: CRI runtimes expect kubelet to have made the pod's log directory.

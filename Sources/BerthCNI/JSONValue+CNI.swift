@@ -52,61 +52,6 @@ extension JSONValue {
     if case .object(let value) = self { return value }
     return nil
   }
-
-  /// An object of string members from pairs, in their order.
-  static func strings(_ pairs: [(String, String)]) -> JSONValue {
-    .object(pairs.map { ($0.0, .string($0.1)) })
-  }
-
-  /// Compact JSON text, members in their order (what plugins read on stdin).
-  func encoded() -> [UInt8] {
-    var out: [UInt8] = []
-    out.reserveCapacity(512)
-    append(to: &out)
-    return out
-  }
-
-  private func append(to out: inout [UInt8]) {
-    switch self {
-    case .null: out += "null".utf8
-    case .bool(let value): out += (value ? "true" : "false").utf8
-    case .number(let text): out += text.utf8
-    case .string(let text): Self.appendString(text, to: &out)
-    case .array(let elements):
-      out.append(UInt8(ascii: "["))
-      for (index, element) in elements.enumerated() {
-        if index > 0 { out.append(UInt8(ascii: ",")) }
-        element.append(to: &out)
-      }
-      out.append(UInt8(ascii: "]"))
-    case .object(let members):
-      out.append(UInt8(ascii: "{"))
-      for (index, (key, value)) in members.enumerated() {
-        if index > 0 { out.append(UInt8(ascii: ",")) }
-        Self.appendString(key, to: &out)
-        out.append(UInt8(ascii: ":"))
-        value.append(to: &out)
-      }
-      out.append(UInt8(ascii: "}"))
-    }
-  }
-
-  private static func appendString(_ text: String, to out: inout [UInt8]) {
-    let hex = Array("0123456789abcdef".utf8)
-    out.append(UInt8(ascii: "\""))
-    for byte in text.utf8 {
-      switch byte {
-      case UInt8(ascii: "\""): out += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
-      case UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
-      case 0x0A: out += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
-      case 0x0D: out += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
-      case 0x09: out += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
-      case 0..<0x20: out += [UInt8(ascii: "\\"), UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
-      default: out.append(byte)
-      }
-    }
-    out.append(UInt8(ascii: "\""))
-  }
 }
 
 /// Base64 (RFC 4648, padded): libcni's cache files hold the network configuration as a Go

@@ -82,23 +82,10 @@ struct PluginInvoker: Sendable {
     return output.stdout
   }
 
-  /// Spawn.run with SIGPIPE blocked in this thread (a plugin may exit without reading its stdin;
-  /// the signal must not take the daemon down), retrying while the binary is being written
-  /// (ETXTBSY: an upgrade, or a fork elsewhere holding the file open).
+  /// Spawn.run (which keeps a plugin that does not read its stdin from raising SIGPIPE here),
+  /// retrying while the binary is being written (ETXTBSY: an upgrade, or a fork elsewhere
+  /// holding the file open).
   static func spawn(_ path: String, env: [String], input: [UInt8], timeout: Double) throws -> Spawn.Output {
-    var pipeSet = sigset_t()
-    sigemptyset(&pipeSet)
-    sigaddset(&pipeSet, SIGPIPE)
-    var previous = sigset_t()
-    pthread_sigmask(SIG_BLOCK, &pipeSet, &previous)
-    defer {
-      var pending = sigset_t()
-      if sigpending(&pending) == 0, sigismember(&pending, SIGPIPE) == 1, sigismember(&previous, SIGPIPE) == 0 {
-        var zero = timespec()
-        _ = sigtimedwait(&pipeSet, nil, &zero)
-      }
-      pthread_sigmask(SIG_SETMASK, &previous, nil)
-    }
     var delay: UInt32 = 10_000
     for attempt in 1...6 {
       do {

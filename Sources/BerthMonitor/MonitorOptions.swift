@@ -22,11 +22,16 @@ public struct MonitorOptions: Sendable, Codable, Equatable {
   public var stdin: Bool
   /// The log file is truncated when it would grow past this many bytes (0 = no limit).
   public var logSizeMax: Int
+  /// The container has no PID namespace of its own (it joins its pod's, or the host's): when
+  /// its init ends, its other processes live on and are killed (`runtime kill --all`). nil:
+  /// false.
+  public var killLeftovers: Bool?
 
   /// Creates the options of one container.
   public init(
     id: String, bundle: String, stateDir: String, runtimePath: String, runtimeRoot: String = "",
-    runtimeOptions: [String] = [], logPath: String = "", exitFile: String, stdin: Bool = false, logSizeMax: Int = 0
+    runtimeOptions: [String] = [], logPath: String = "", exitFile: String, stdin: Bool = false, logSizeMax: Int = 0,
+    killLeftovers: Bool = false
   ) {
     self.id = id
     self.bundle = bundle
@@ -38,6 +43,7 @@ public struct MonitorOptions: Sendable, Codable, Equatable {
     self.exitFile = exitFile
     self.stdin = stdin
     self.logSizeMax = logSizeMax
+    self.killLeftovers = killLeftovers ? true : nil
   }
 
   /// The global arguments of every runtime call: `[--root R] [options]`.

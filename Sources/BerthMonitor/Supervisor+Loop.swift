@@ -83,13 +83,13 @@ extension Supervisor {
     exitStatus = status
     exitedAt = Int64(seconds) * 1_000_000_000 + Int64(nanoseconds)
     drainDeadline = Clock.monotonicNanoseconds() + Supervisor.drainTimeout
-    killLeftovers()
+    if options.killLeftovers == true { killLeftovers() }
   }
 
-  /// `runtime kill --all ID KILL`: in a pod that shares its PID namespace the init's children
-  /// outlive it (the kernel kills a namespace's processes only when its pid 1 dies); as with
-  /// containerd, a container whose init ended has nothing left running. A container with a PID
-  /// namespace of its own has nothing left, and the call changes nothing. Errors are ignored.
+  /// `runtime kill --all ID KILL`, for a container without a PID namespace of its own: its
+  /// init's children outlive it (the kernel kills a namespace's processes only when its pid 1
+  /// dies); as with containerd, a container whose init ended has nothing left running. (With a
+  /// namespace of its own nothing is left, so berthd does not ask for this.) Errors are ignored.
   func killLeftovers() {
     let arguments = [options.runtimePath] + options.runtimeGlobalArguments + ["kill", "--all", options.id, "KILL"]
     _ = try? Spawn.run(options.runtimePath, args: arguments, env: Sys.environment(), timeout: 5)

@@ -12,7 +12,7 @@ import BerthSys
 public enum Monitor {
   /// Starts berth-monitor (`monitorPath`) for `options` and waits until `runtime create`
   /// finished (at most `timeout` seconds). Returns the container's init pid and the monitor's
-  /// pid. On failure the error carries the runtime's message, and nothing is left running: the
+  /// pid (0 if its pid file could not be read). On failure the error carries the runtime's message, and nothing is left running: the
   /// monitor is gone and the container was deleted (`delete --force`). A previous exit file at
   /// `options.exitFile` is removed first: it belongs to this monitor from now on.
   public static func launch(
@@ -63,12 +63,10 @@ public enum Monitor {
     switch reply {
     case .line(let bytes):
       if let report = try? JSON.decode(SyncReport.self, from: bytes), let pid = report.pid, pid > 0 {
+        // The container exists and its monitor runs: an unreadable pid file (written before
+        // the report) must not turn that into a failure that deletes a container still watched.
         let text = (try? Sys.readFile(MonitorFiles.pid(stateDir))) ?? ""
-        guard let monitorPID = Int32(text.filter(\.isNumber)) else {
-          failure = BerthError(.io, "create container \(options.id): berth-monitor wrote no pid to \(stateDir)")
-          break
-        }
-        return (pid, monitorPID)
+        return (pid, Int32(text.filter(\.isNumber)) ?? 0)
       }
       let report = try? JSON.decode(SyncReport.self, from: bytes)
       let message = report?.error ?? "berth-monitor sent \"\(String(decoding: bytes, as: UTF8.self))\""

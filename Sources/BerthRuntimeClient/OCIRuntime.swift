@@ -127,6 +127,26 @@ public struct OCIRuntime: Sendable {
     return output
   }
 
+  /// `pin-namespaces --dir DIR [--net] [--ipc] [--uts] [--hostname H] [--sysctl k=v]...`
+  /// (berth-runtime's, not a runc verb): new namespaces bound to files under `dir`, with the
+  /// hostname and sysctls set inside. A refused sysctl is `.invalidArgument`.
+  public func pinNamespaces(
+    dir: String, net: Bool, ipc: Bool, uts: Bool, hostname: String?, sysctls: [(key: String, value: String)]
+  ) throws {
+    var arguments = ["pin-namespaces", "--dir", dir]
+    if net { arguments.append("--net") }
+    if ipc { arguments.append("--ipc") }
+    if uts { arguments.append("--uts") }
+    if let hostname { arguments += ["--hostname", hostname] }
+    for (key, value) in sysctls { arguments += ["--sysctl", "\(key)=\(value)"] }
+    try check(arguments, what: "pin the pod's namespaces")
+  }
+
+  /// `pin-namespaces --remove --dir DIR`: unmounts and removes what `pinNamespaces` made.
+  public func unpinNamespaces(dir: String) throws {
+    try check(["pin-namespaces", "--remove", "--dir", dir], what: "unpin the pod's namespaces")
+  }
+
   /// Runs a verb; the output whatever the exit status. Throws when it could not run or timed out.
   func run(_ arguments: [String], what: String) throws -> Spawn.Output {
     let output = try Spawn.run(path, args: globalArguments + arguments, env: environment, timeout: commandTimeout)

@@ -58,10 +58,36 @@ public enum Spawn {
   /// Runs a program to completion: `input` on its stdin, stdout and stderr collected (each up to
   /// `limit` bytes, the rest read and dropped). With a `timeout` (seconds) the program is killed
   /// (SIGKILL) when it passes; `onStart` gets the pid (to record it, or to kill it early).
+  /// A program that exits without reading all of `input` costs the caller no SIGPIPE: the
+  /// signal is blocked in this thread while the input is written (and a pending one consumed).
   /// Blocking: call it off the cooperative thread pool.
   public static func run(
     _ path: String, args: [String] = [], env: [String], input: [UInt8] = [], timeout: Double? = nil,
     limit: Int = 16 << 20, cwd: String? = nil, onStart: (pid_t) -> Void = { _ in }
+  ) throws -> Output {
+    if input.isEmpty {
+      return try collect(path, args: args, env: env, input: input, timeout: timeout, limit: limit, cwd: cwd, onStart: onStart)
+    }
+    var pipeSet = sigset_t()
+    sigemptyset(&pipeSet)
+    sigaddset(&pipeSet, SIGPIPE)
+    var previous = sigset_t()
+    pthread_sigmask(SIG_BLOCK, &pipeSet, &previous)
+    defer {
+      var pending = sigset_t()
+      if sigpending(&pending) == 0, sigismember(&pending, SIGPIPE) == 1, sigismember(&previous, SIGPIPE) == 0 {
+        var zero = timespec()
+        _ = sigtimedwait(&pipeSet, nil, &zero)
+      }
+      pthread_sigmask(SIG_SETMASK, &previous, nil)
+    }
+    return try collect(path, args: args, env: env, input: input, timeout: timeout, limit: limit, cwd: cwd, onStart: onStart)
+  }
+
+  /// `run` without the SIGPIPE guard.
+  private static func collect(
+    _ path: String, args: [String], env: [String], input: [UInt8], timeout: Double?, limit: Int, cwd: String?,
+    onStart: (pid_t) -> Void
   ) throws -> Output {
     let stdinPipe = try Sys.pipe()
     var opened = [stdinPipe.read, stdinPipe.write]

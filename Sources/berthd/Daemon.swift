@@ -108,6 +108,13 @@ struct Serve: AsyncParsableCommand {
     let engine = try Engine(
       config: config, images: store, registries: registries, client: client, binDir: Self.binaryDirectory())
     engine.restore()
+    var metricsListener: MetricsEndpoint.Listener?
+    if let address = config.metricsAddress {
+      do { metricsListener = try await MetricsEndpoint.bind(host: address.host, port: address.port) } catch {
+        throw DaemonError("cannot listen on berthd.metrics_listen \(config.metricsListen): \(error)")
+      }
+      print("berthd: serving metrics on http://\(config.metricsListen)/metrics")
+    }
     let server = GRPCServer(
       transport: transport,
       services: [RuntimeService(engine: engine), ImageService(store: store, registries: registries, client: client)],
@@ -122,7 +129,7 @@ struct Serve: AsyncParsableCommand {
       }
       let watcher = Task { await engine.watchExits() }
       let trimmer = Task { await engine.trimWhenIdle() }
-      let metrics = config.metricsListen.isEmpty ? nil : Task { try await MetricsEndpoint.serve(address: config.metricsListen, engine: engine) }
+      let metrics = metricsListener.map { listener in Task { try await MetricsEndpoint.serve(listener, engine: engine) } }
       group.addTask {
         await Signals.wait([SIGINT, SIGTERM])
         watcher.cancel()

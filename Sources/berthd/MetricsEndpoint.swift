@@ -7,14 +7,12 @@ import NIOPosix
 /// metrics in the text format; anything else is 404. HTTP/1.1 with keep-alive, on loopback
 /// only (the configuration refuses other addresses).
 enum MetricsEndpoint {
-  /// Serves until the task is cancelled.
-  /// - Parameter address: `host:port`, `[::1]:port`
-  static func serve(address: String, engine: Engine) async throws {
-    guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else {
-      throw DaemonError("berthd.metrics_listen: \"\(address)\" is not host:port")
-    }
-    let host = String(address[..<colon]).trimmingCharacters(in: ["[", "]"])
-    let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+  /// The bound listening socket, ready to serve.
+  typealias Listener = NIOAsyncChannel<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, Never>
+
+  /// Binds the endpoint (before berthd serves CRI, so a port in use fails the start).
+  static func bind(host: String, port: Int) async throws -> Listener {
+    try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
       .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
       .bind(host: host, port: port) { channel in
         channel.eventLoop.makeCompletedFuture {
@@ -22,9 +20,12 @@ enum MetricsEndpoint {
           return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel)
         }
       }
-    print("berthd: serving metrics on http://\(address)/metrics")
+  }
+
+  /// Serves until the task is cancelled.
+  static func serve(_ listener: Listener, engine: Engine) async throws {
     try await withThrowingDiscardingTaskGroup { group in
-      try await server.executeThenClose { connections in
+      try await listener.executeThenClose { connections in
         for try await connection in connections {
           group.addTask { try? await answer(connection, engine: engine) }
         }
@@ -54,15 +55,5 @@ enum MetricsEndpoint {
         }
       }
     }
-  }
-}
-
-extension String {
-  /// Without the given leading and trailing characters.
-  fileprivate func trimmingCharacters(in set: Set<Character>) -> String {
-    var text = Substring(self)
-    while let first = text.first, set.contains(first) { text.removeFirst() }
-    while let last = text.last, set.contains(last) { text.removeLast() }
-    return String(text)
   }
 }

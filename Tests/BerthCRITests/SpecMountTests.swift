@@ -94,6 +94,7 @@ struct SpecMountTests {
     arguments: [
       (mount("/a", "rel"), BerthError.Code.invalidArgument, "container_path"),
       (mount("", "/a"), .invalidArgument, "host_path"),
+      (mount("data/a", "/a"), .invalidArgument, "host_path \"data/a\" must be an absolute path"),
       (mount("/a", "/a", readonly: false, rro: true), .invalidArgument, "recursive_read_only needs readonly"),
       (mount("/a", "/a", readonly: true, rro: true, propagation: .propagationHostToContainer), .invalidArgument,
        "PROPAGATION_PRIVATE"),

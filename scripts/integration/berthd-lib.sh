@@ -128,9 +128,16 @@ bd_start() {
 	return 1
 }
 
+# bd_stop: TERM, up to 10 s for the graceful shutdown, then KILL.
 bd_stop() {
 	[ -n "$BD_PID" ] || return 0
 	kill -TERM "$BD_PID" 2>/dev/null || true
+	local _
+	for _ in $(seq 100); do kill -0 "$BD_PID" 2>/dev/null || break; sleep 0.1; done
+	if kill -0 "$BD_PID" 2>/dev/null; then
+		bd_log "berthd did not stop within 10 s of SIGTERM; killing it"
+		kill -KILL "$BD_PID" 2>/dev/null || true
+	fi
 	wait "$BD_PID" 2>/dev/null || true
 	BD_PID=
 }
@@ -142,12 +149,23 @@ bd_kill9() {
 }
 
 bd_cleanup() {
+	# A berthd that died (or was killed by the test) is started again: its restore and
+	# RemovePodSandbox are what take pods, monitors, mounts, cgroups and CNI attachments down.
+	if { [ -z "$BD_PID" ] || ! kill -0 "$BD_PID" 2>/dev/null; } && [ -f "$BD_WORK/etc/berth.toml" ] \
+		&& [ -n "$(ls -A "$BD_STATE/pods" 2>/dev/null)" ]; then
+		bd_start >/dev/null 2>&1 || true
+	fi
 	if [ -n "$BD_PID" ] && kill -0 "$BD_PID" 2>/dev/null; then
 		crictl rmp -fa >/dev/null 2>&1 || true
 	fi
 	bd_stop
 	ip link del "$BD_BRIDGE" 2>/dev/null || true
-	rm -rf "$BD_WORK" "$BD_STATE"
+	# Never remove through a mount left behind: unmount what is under our directories first.
+	local m
+	for m in $(awk -v a="$BD_STATE/" -v b="$BD_WORK/" 'index($5, a) == 1 || index($5, b) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
+		umount -l "$m" 2>/dev/null || true
+	done
+	rm -rf --one-file-system "$BD_WORK" "$BD_STATE"
 	if [ "${BD_STARTED_REGISTRY:-false}" = true ]; then "$BD_SHARED/setup" --stop >/dev/null 2>&1 || true; fi
 	if [ "${BD_RESHARED:-}" = 1 ]; then
 		mount --make-rprivate /

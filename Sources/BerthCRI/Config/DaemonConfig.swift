@@ -60,6 +60,17 @@ public struct DaemonConfig: Sendable, Hashable {
   /// The defaults.
   public init() {}
 
+  /// `metrics_listen` as the host (brackets removed) and port to bind; nil when it is empty or
+  /// not a loopback host:port.
+  public var metricsAddress: (host: String, port: Int)? {
+    guard let colon = metricsListen.lastIndex(of: ":"), let port = Int(metricsListen[metricsListen.index(after: colon)...]),
+      (1...65535).contains(port)
+    else { return nil }
+    let host = String(metricsListen[..<colon])
+    guard ["127.0.0.1", "localhost", "[::1]"].contains(host) else { return nil }
+    return (host == "[::1]" ? "::1" : host, port)
+  }
+
   /// Checks what no single key can: the default handler exists, paths are absolute.
   public func validate() throws {
     guard handlers[defaultHandler] != nil else {
@@ -73,13 +84,9 @@ public struct DaemonConfig: Sendable, Hashable {
     for (name, handler) in handlers where !handler.path.hasPrefix("/") {
       throw BerthError.invalid("runtime.handlers.\(name).path: \"\(handler.path)\" must be an absolute path")
     }
-    if !metricsListen.isEmpty {
-      let host = metricsListen.lastIndex(of: ":").map { String(metricsListen[..<$0]) } ?? ""
-      let port = metricsListen.lastIndex(of: ":").flatMap { Int(metricsListen[metricsListen.index(after: $0)...]) }
-      guard ["127.0.0.1", "localhost", "[::1]"].contains(host), let port, (1...65535).contains(port) else {
-        throw BerthError.invalid(
-          "berthd.metrics_listen: \"\(metricsListen)\" must be a loopback host:port (127.0.0.1:9090, [::1]:9090, localhost:9090)")
-      }
+    if !metricsListen.isEmpty && metricsAddress == nil {
+      throw BerthError.invalid(
+        "berthd.metrics_listen: \"\(metricsListen)\" must be a loopback host:port (127.0.0.1:9090, [::1]:9090, localhost:9090)")
     }
     let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
     guard levels.contains(logLevel) else {

@@ -60,13 +60,15 @@ extension Engine {
     try Sys.writeFileAtomically(containerDir(id) + "/config.json", try JSON.encode(spec), mode: 0o600)
   }
 
-  /// Starts the container's monitor, which runs `runtime create`; returns the init pid.
-  func launchMonitor(id: String, handler: String, logPath: String) throws -> Int32 {
+  /// Starts the container's monitor, which runs `runtime create`; returns the init pid. The
+  /// monitor kills what the init leaves behind when `spec` gives it no PID namespace of its own.
+  func launchMonitor(id: String, handler: String, logPath: String, spec: Spec) throws -> Int32 {
     guard let entry = config.handlers[handler] else { throw BerthError(.invalidState, "runtime handler \"\(handler)\" is not configured") }
     let dir = containerDir(id)
     let options = MonitorOptions(
       id: id, bundle: dir, stateDir: dir, runtimePath: entry.path, runtimeRoot: entry.root, runtimeOptions: entry.options,
-      logPath: logPath, exitFile: exitFile(id))
+      logPath: logPath, exitFile: exitFile(id),
+      killLeftovers: !(spec.linux?.namespaces ?? []).contains { $0.type == "pid" && ($0.path ?? "").isEmpty })
     return try Monitor.launch(monitorPath: monitorPath, options: options).containerPID
   }
 

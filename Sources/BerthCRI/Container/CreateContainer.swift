@@ -79,7 +79,7 @@ extension Engine {
             try Sys.mkdirAll(sandbox.logDirectory, mode: 0o755)
             if let slash = logPath.lastIndex(of: "/") { try Sys.mkdirAll(String(logPath[..<slash]), mode: 0o755) }
           }
-          record.pid = try launchMonitor(id: id, handler: pod.handler, logPath: logPath)
+          record.pid = try launchMonitor(id: id, handler: pod.handler, logPath: logPath, spec: spec)
           try metadata.update(record)
           return record
         }

@@ -29,7 +29,7 @@ public final class Engine: Sendable {
   /// berth-monitor, started once per container.
   let monitorPath: String
   /// berth-runtime, which pins pod namespaces whatever the pod's runtime handler is.
-  let pinnerPath: String
+  let pinner: OCIRuntime
   /// The lowest oom_score_adj containers may get: the daemon's own (lowering needs
   /// CAP_SYS_RESOURCE, which this machine may lack).
   let oomScoreAdjFloor: Int
@@ -61,9 +61,9 @@ public final class Engine: Sendable {
     monitorPath = binDir + "/berth-monitor"
     guard Sys.exists(monitorPath) else { throw BerthError.invalid("berth-monitor not found at \(monitorPath) (it must be installed beside berthd)") }
     if let berth = config.handlers["berth"], Sys.exists(berth.path) {
-      pinnerPath = berth.path
+      pinner = OCIRuntime(path: berth.path, root: "")
     } else if Sys.exists(binDir + "/berth-runtime") {
-      pinnerPath = binDir + "/berth-runtime"
+      pinner = OCIRuntime(path: binDir + "/berth-runtime", root: "")
     } else {
       throw BerthError.invalid("berth-runtime not found (runtime.handlers.berth.path or beside berthd): pods need it to pin namespaces")
     }

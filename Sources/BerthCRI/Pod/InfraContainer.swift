@@ -36,7 +36,7 @@ extension Engine {
           oomScoreAdjFloor: oomScoreAdjFloor,
           cgroupV2: cgroupV2, boundingSet: Self.boundingSet))
       try writeBundle(id: id, spec: spec)
-      record.pid = try launchMonitor(id: id, handler: pod.handler, logPath: "")
+      record.pid = try launchMonitor(id: id, handler: pod.handler, logPath: "", spec: spec)
       try runtime(pod.handler).start(id: id)
       record.state = .running
       record.startedAt = Self.now()

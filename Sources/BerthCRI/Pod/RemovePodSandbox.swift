@@ -50,8 +50,18 @@ extension Engine {
   static func removePodCgroup(podID: String, config: Runtime_V1_PodSandboxConfig) {
     guard let parent = SandboxEnvironment.ownedCgroupParent(podID: podID, config: config) else { return }
     let roots = ((try? Sys.listDirectory("/sys/fs/cgroup")) ?? []).map { "/sys/fs/cgroup/" + $0 } + ["/sys/fs/cgroup"]
-    for root in roots {
-      for path in [parent, SandboxEnvironment.cgroupRoot] where Sys.isDirectory(root + path) { rmdir(root + path) }
+    for root in roots where Sys.isDirectory(root + parent) {
+      // The kernel may hold a cgroup whose last task just exited for a moment (EBUSY).
+      var tries = 0
+      var failure: Int32 = 0
+      while rmdir(root + parent) != 0 {
+        failure = errno
+        guard failure == EBUSY, tries < 100 else { break }
+        usleep(10_000)
+        tries += 1
+      }
+      if Sys.isDirectory(root + parent) { log("cannot remove the pod's cgroup \(root + parent): \(Sys.describe(failure))") }
     }
+    for root in roots where Sys.isDirectory(root + SandboxEnvironment.cgroupRoot) { rmdir(root + SandboxEnvironment.cgroupRoot) }
   }
 }

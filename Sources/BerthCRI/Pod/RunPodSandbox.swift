@@ -123,23 +123,16 @@ extension Engine {
   /// `berth-runtime pin-namespaces`: new network (unless host network), IPC (unless host IPC)
   /// and UTS (unless host network) namespaces bound to files under `dir/ns`.
   func pinNamespaces(dir: String, config: Runtime_V1_PodSandboxConfig, namespaces: PodNamespaces, sysctls: [String: String]) throws {
-    var args = [pinnerPath, "pin-namespaces", "--dir", dir + "/ns"]
-    if !namespaces.hostNetwork { args += ["--net", "--uts", "--hostname", SandboxFiles.hostname(config, hostNetwork: false)] }
-    if !namespaces.hostIPC { args.append("--ipc") }
-    guard args.count > 4 else { return }
-    for (key, value) in sysctls.sorted(by: { $0.key < $1.key }) { args += ["--sysctl", "\(key)=\(value)"] }
-    let output = try Spawn.run(pinnerPath, args: args, env: Sys.environment(), timeout: 30)
-    guard output.status == 0 else {
-      throw BerthError(.syscall, "pinning the pod's namespaces: \(output.stderrText.trimmingWhitespace)")
-    }
+    guard !namespaces.hostNetwork || !namespaces.hostIPC else { return }
+    try pinner.pinNamespaces(
+      dir: dir + "/ns", net: !namespaces.hostNetwork, ipc: !namespaces.hostIPC, uts: !namespaces.hostNetwork,
+      hostname: namespaces.hostNetwork ? nil : SandboxFiles.hostname(config, hostNetwork: false),
+      sysctls: sysctls.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
   }
 
   /// Unmounts and removes the pinned namespace files.
   func unpinNamespaces(dir: String) throws {
     guard Sys.exists(dir + "/ns") else { return }
-    let output = try Spawn.run(pinnerPath, args: [pinnerPath, "pin-namespaces", "--remove", "--dir", dir + "/ns"], env: Sys.environment(), timeout: 30)
-    guard output.status == 0 else {
-      throw BerthError(.syscall, "unpinning the pod's namespaces: \(output.stderrText.trimmingWhitespace)")
-    }
+    try pinner.unpinNamespaces(dir: dir + "/ns")
   }
 }

@@ -35,7 +35,9 @@ extension Engine {
         }
         let running = (containers[pod.id] ?? []).map(refreshed).filter { $0.state == .running }
         for container in running.sorted(by: { $0.createdAt < $1.createdAt }) {
-          guard let path = cgroupPath(ofContainer: container.id), let usage = cgroups.usage(of: path) else { continue }
+          guard let path = cgroupPath(of: container, podConfig: pod.podConfig), let usage = cgroups.usage(of: path) else {
+            continue
+          }
           var entry = Runtime_V1_ContainerMetrics()
           entry.containerID = container.id
           entry.metrics = PodMetrics.metrics(

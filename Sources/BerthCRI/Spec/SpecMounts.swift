@@ -52,7 +52,7 @@ enum SpecMounts {
   /// propagation at least as open, or the host's events never reach the mount.
   ///
   /// `selinux_relabel` is ignored (no SELinux here, as containerd does when it is disabled).
-  /// - Throws: `.invalidArgument` for a relative container path, a missing host path, or a
+  /// - Throws: `.invalidArgument` for a relative container or host path, a missing host path, or a
   ///   recursive read-only mount that is not read-only and private; `.unsupported` for image
   ///   volumes and ID-mapped mounts
   static func criMount(_ mount: Runtime_V1_Mount, index: Int, rootfsPropagation: inout String?) throws -> Spec.Mount {
@@ -64,6 +64,9 @@ enum SpecMounts {
       throw BerthError(.unsupported, "\(field): image volumes (mount.image) are not supported by berthd")
     }
     guard !mount.hostPath.isEmpty else { throw BerthError.invalid("\(field).host_path must be set") }
+    guard mount.hostPath.hasPrefix("/") else {
+      throw BerthError.invalid("\(field).host_path \"\(mount.hostPath)\" must be an absolute path")
+    }
     guard mount.uidMappings.isEmpty, mount.gidMappings.isEmpty else {
       throw BerthError(.unsupported, "\(field): ID-mapped mounts need user namespaces, which berthd does not support")
     }

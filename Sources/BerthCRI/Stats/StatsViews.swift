@@ -6,18 +6,21 @@ import BerthSys
 /// Container and pod stats in CRI's shapes, from the cgroup files (`CgroupFiles`), the writable
 /// layer's snapshot and the pod's network namespace. All blocking; call through `offload`.
 extension Engine {
-  /// The cgroupfs path of a container: `linux.cgroupsPath` of its bundle's spec (nil when the
-  /// bundle is gone or names none).
-  func cgroupPath(ofContainer id: String) -> String? {
-    guard let bytes = try? Sys.readBytes(containerDir(id) + "/config.json"),
-      let spec = try? JSON.decode(Spec.self, from: bytes)
+  /// The cgroupfs path of a container: `<pod's cgroup parent>/<id>`, as ContainerSpec made its
+  /// `linux.cgroupsPath` (derived, rather than decoding the bundle's spec on every stats call);
+  /// the pod's config is read when the caller does not have it. nil when the pod is gone.
+  func cgroupPath(of record: ContainerRecord, podConfig: Runtime_V1_PodSandboxConfig? = nil) -> String? {
+    guard let config = podConfig ?? (try? metadata.pod(record.podID))?.podConfig,
+      let parent = try? SandboxEnvironment.cgroupParent(podID: record.podID, config: config)
     else { return nil }
-    return spec.linux?.cgroupsPath
+    return try? SpecLinux.cgroupsPath(parent: parent, id: record.id)
   }
 
   /// The stats of a container with fresh state: attributes always; the writable layer while its
   /// snapshot exists; CPU and memory only while it runs (an exited container has no cgroup).
-  func containerStats(_ record: ContainerRecord, cgroups: CgroupFiles) -> Runtime_V1_ContainerStats {
+  func containerStats(
+    _ record: ContainerRecord, cgroups: CgroupFiles, podConfig: Runtime_V1_PodSandboxConfig? = nil
+  ) -> Runtime_V1_ContainerStats {
     let now = Self.now()
     let config = record.containerConfig
     var stats = Runtime_V1_ContainerStats()
@@ -37,7 +40,8 @@ extension Engine {
       layer.inodesUsed = StatsMessages.value(UInt64(max(0, used.inodes)))
       stats.writableLayer = layer
     }
-    guard record.state == .running, let path = cgroupPath(ofContainer: record.id), let usage = cgroups.usage(of: path) else {
+    guard record.state == .running, let path = cgroupPath(of: record, podConfig: podConfig), let usage = cgroups.usage(of: path)
+    else {
       return stats
     }
     if let cpu = usage.cpuNanoseconds {
@@ -62,7 +66,9 @@ extension Engine {
     attributes.annotations = config.annotations
     stats.attributes = attributes
     var linux = Runtime_V1_LinuxPodSandboxStats()
-    linux.containers = containers.sorted { $0.createdAt < $1.createdAt }.map { containerStats($0, cgroups: cgroups) }
+    linux.containers = containers.sorted { $0.createdAt < $1.createdAt }.map {
+      containerStats($0, cgroups: cgroups, podConfig: config)
+    }
     if pod.state == .ready {
       if let parent = try? SandboxEnvironment.cgroupParent(podID: pod.id, config: config), let usage = cgroups.usage(of: parent) {
         if let cpu = usage.cpuNanoseconds {

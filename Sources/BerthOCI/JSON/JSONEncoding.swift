@@ -180,6 +180,14 @@ enum Number {
 }
 
 extension JSONValue {
+  /// The JSON text, members in their order: compact, or indented as `write` does.
+  public func encoded(pretty: Bool = false) -> [UInt8] {
+    var out: [UInt8] = []
+    out.reserveCapacity(512)
+    write(to: &out, pretty: pretty, indent: 0)
+    return out
+  }
+
   /// Serialises: compact, or indented by two spaces with ": " (as runc and Go print).
   func write(to out: inout [UInt8], pretty: Bool, indent: Int) {
     switch self {
